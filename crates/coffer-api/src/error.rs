@@ -1,0 +1,172 @@
+//! Problem details (RFC 9457) with stable error codes.
+//!
+//! Policy: every error the API returns is `application/problem+json` with a `code` from
+//! [`ErrorCode`]. Codes are stable: clients match on them, so a code is never renamed or reused;
+//! new ones may be added (hence `#[non_exhaustive]`). `detail` is for people and may change.
+//! Errors are permanent unless [`ErrorCode::is_temporary`] says a retry may succeed.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The stable machine-readable error codes of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Malformed JSON, a missing field, or a field out of range.
+    BadRequest,
+    /// No session, an unknown, expired or revoked token.
+    Unauthorized,
+    /// OPAQUE login failed: wrong email or password (indistinguishable on purpose).
+    LoginFailed,
+    /// The login attempt (between start and finish) is unknown or expired.
+    LoginExpired,
+    /// An account with this email already exists.
+    EmailTaken,
+    /// No such object, or it belongs to another account (indistinguishable on purpose).
+    NotFound,
+    /// The target parent is a file.
+    NotAFolder,
+    /// A live node in that folder already has this name.
+    NameExists,
+    /// A node or upload with this id already exists.
+    IdExists,
+    /// The node changed since the client read it (optimistic concurrency).
+    RevisionConflict,
+    /// The move would put a folder inside itself, or the root was targeted.
+    InvalidMove,
+    /// The request body is larger than the route allows.
+    PayloadTooLarge,
+    /// A chunk's length is not the one its index requires.
+    ChunkSizeWrong,
+    /// A chunk's body does not hash to the `x-coffer-chunk-hash` it was sent with.
+    ChunkHashMismatch,
+    /// Other bytes were already stored for this chunk index.
+    ChunkConflict,
+    /// The chunk index is beyond the upload's chunk count.
+    ChunkIndexOutOfRange,
+    /// Commit before every chunk arrived.
+    UploadIncomplete,
+    /// The upload was already committed.
+    UploadCommitted,
+    /// The upload session expired or was abandoned.
+    UploadExpired,
+    /// The commit's chunk list hash does not match the chunks stored.
+    ChunkListMismatch,
+    /// Too many requests; retry after the `retry-after` header.
+    RateLimited,
+    /// The server failed; retry later.
+    Internal,
+    /// The storage backend is unavailable; retry later.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::LoginFailed => "login_failed",
+            ErrorCode::LoginExpired => "login_expired",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NotAFolder => "not_a_folder",
+            ErrorCode::NameExists => "name_exists",
+            ErrorCode::IdExists => "id_exists",
+            ErrorCode::RevisionConflict => "revision_conflict",
+            ErrorCode::InvalidMove => "invalid_move",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::ChunkSizeWrong => "chunk_size_wrong",
+            ErrorCode::ChunkHashMismatch => "chunk_hash_mismatch",
+            ErrorCode::ChunkConflict => "chunk_conflict",
+            ErrorCode::ChunkIndexOutOfRange => "chunk_index_out_of_range",
+            ErrorCode::UploadIncomplete => "upload_incomplete",
+            ErrorCode::UploadCommitted => "upload_committed",
+            ErrorCode::UploadExpired => "upload_expired",
+            ErrorCode::ChunkListMismatch => "chunk_list_mismatch",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest
+            | ErrorCode::ChunkSizeWrong
+            | ErrorCode::ChunkHashMismatch
+            | ErrorCode::ChunkIndexOutOfRange
+            | ErrorCode::ChunkListMismatch
+            | ErrorCode::InvalidMove
+            | ErrorCode::NotAFolder => 400,
+            ErrorCode::Unauthorized | ErrorCode::LoginFailed | ErrorCode::LoginExpired => 401,
+            ErrorCode::NotFound => 404,
+            ErrorCode::EmailTaken
+            | ErrorCode::NameExists
+            | ErrorCode::IdExists
+            | ErrorCode::RevisionConflict
+            | ErrorCode::ChunkConflict
+            | ErrorCode::UploadIncomplete
+            | ErrorCode::UploadCommitted => 409,
+            ErrorCode::UploadExpired => 410,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+
+    /// Whether retrying the same request later may succeed.
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::Unavailable
+        )
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// `https://coffer.invalid/problems/<code>`; informative only.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The stable error code.
+    pub code: ErrorCode,
+}
+
+impl Problem {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://coffer.invalid/problems/{}", code.as_str()),
+            title: code.as_str().replace('_', " "),
+            status: code.status(),
+            detail: Some(detail.into()),
+            code,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_serializes_as_its_stable_name() {
+        for code in [ErrorCode::NotFound, ErrorCode::ChunkIndexOutOfRange, ErrorCode::Internal] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

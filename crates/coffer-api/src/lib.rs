@@ -1,0 +1,31 @@
+//! Wire types shared by the coffer server and its clients.
+//!
+//! Everything here is plain data with `serde` and `utoipa` derives: no I/O, no crypto. Binary
+//! values travel as base64url without padding ([`B64`]); ids as 32 lowercase hex characters
+//! ([`Id`]). The normative description is `docs/PROTOCOL.md` §9; the OpenAPI document served at
+//! `/api/v1/openapi.json` is generated from these types and the server's routes.
+#![forbid(unsafe_code)]
+
+mod bytes;
+pub mod error;
+mod id;
+mod types;
+
+pub use bytes::B64;
+pub use error::{ErrorCode, Problem};
+pub use id::{Id, ParseIdError};
+pub use types::*;
+
+/// The API's path prefix.
+pub const API_PREFIX: &str = "/api/v1";
+/// Header carrying the hex BLAKE3 hash of an uploaded chunk's body.
+pub const CHUNK_HASH_HEADER: &str = "x-coffer-chunk-hash";
+/// Largest plaintext chunk size a server accepts (16 MiB); PROTOCOL.md §5.1.
+pub const MAX_CHUNK_SIZE: u32 = 16 * 1024 * 1024;
+/// Smallest plaintext chunk size (64 KiB).
+pub const MIN_CHUNK_SIZE: u32 = 64 * 1024;
+/// Bytes AES-GCM adds to every chunk.
+pub const CHUNK_OVERHEAD: u64 = 16;
+/// Default and largest page sizes of a children listing.
+pub const DEFAULT_PAGE: u32 = 1000;
+pub const MAX_PAGE: u32 = 5000;
