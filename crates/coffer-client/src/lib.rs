@@ -1,1 +1,51 @@
+//! The coffer SDK: an end-to-end encrypted drive client.
+//!
+//! Everything the server stores is encrypted and signed here first, and everything it serves is
+//! verified here before it is used (PROTOCOL.md §7): a node whose signature, key wrap, attributes
+//! or name tag does not check out is an [`ClientError::Integrity`] error, never a result. Keys
+//! leave this crate only wrapped. The SDK never prints: progress goes to a [`ProgressSink`].
+//!
+//! ```no_run
+//! # async fn demo() -> coffer_client::Result<()> {
+//! use coffer_client::{Drive, SessionStore, TransferOptions};
+//! let store = SessionStore::new("/home/me/.config/coffer");
+//! let session = coffer_client::login("https://drive.example.org", "me@example.org", b"pw", &store).await?;
+//! let drive = Drive::open(session)?;
+//! drive.mkdir("/docs", true).await?;
+//! drive.put_file("notes.txt".as_ref(), "/docs/", &TransferOptions::default()).await?;
+//! for entry in drive.ls("/docs").await? {
+//!     println!("{} {:?}", entry.name, entry.size);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Code map: [`account`] (signup, login, whoami), [`Session`] and [`SessionStore`] (the
+//! session file), `http` (typed routes, retries), `verify` (server node → verified node),
+//! `records` (building signed records), [`Drive`] with `listing`, `edit` (mkdir, mv, rm) and
+//! `transfer` (put, get, resume), `plan` (pure destination decisions).
 #![forbid(unsafe_code)]
+
+pub mod account;
+mod drive;
+mod edit;
+mod entry;
+mod error;
+mod http;
+mod listing;
+mod path;
+mod plan;
+mod records;
+mod session;
+mod session_store;
+mod transfer;
+mod verify;
+
+pub use account::{AccountStatus, login, logout, signup, whoami};
+pub use coffer_api::{NodeKind, Usage};
+pub use drive::Drive;
+pub use entry::{Entry, TreeEntry};
+pub use error::{ClientError, Result};
+pub use path::{DrivePath, PathSpec};
+pub use session::Session;
+pub use session_store::SessionStore;
+pub use transfer::{CancelToken, GetSummary, NoProgress, ProgressSink, PutSummary, TransferId, TransferOptions};

@@ -1,0 +1,136 @@
+//! The [`Drive`] handle and path resolution: every node on the way from the root is fetched by
+//! name tag and verified before it is used.
+
+use crate::entry::Entry;
+use crate::error::{ClientError, Result};
+use crate::http::Api;
+use crate::path::DrivePath;
+use crate::session::Session;
+use crate::verify::{VerifiedNode, verify_child, verify_root};
+use coffer_api::{ErrorCode, Usage};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Chunk buffers (about 1 MiB each) alive at once across every transfer of one [`Drive`]: what
+/// keeps memory flat however many files move in parallel.
+const CHUNK_BUFFERS: usize = 10;
+
+/// A logged-in drive: the entry point of every file operation.
+///
+/// Cheap to clone (the clones share the connection pool and the transfer budget).
+#[derive(Clone)]
+pub struct Drive {
+    pub(crate) inner: Arc<DriveInner>,
+}
+
+pub(crate) struct DriveInner {
+    pub api: Api,
+    pub session: Session,
+    pub author: [u8; 32],
+    /// Permits for chunk buffers in flight (see [`CHUNK_BUFFERS`]).
+    pub chunk_buffers: Arc<Semaphore>,
+}
+
+impl Drive {
+    /// Opens the drive of a logged-in session (no request is made yet).
+    pub fn open(session: Session) -> Result<Drive> {
+        let api = Api::new(&session.server_url)?.with_token(&session.token);
+        let author = session.identity.signing_public();
+        Ok(Drive {
+            inner: Arc::new(DriveInner {
+                api,
+                session,
+                author,
+                chunk_buffers: Arc::new(Semaphore::new(CHUNK_BUFFERS)),
+            }),
+        })
+    }
+
+    /// The session this drive was opened with.
+    pub fn session(&self) -> &Session {
+        &self.inner.session
+    }
+
+    pub(crate) fn api(&self) -> &Api {
+        &self.inner.api
+    }
+
+    /// The one author key this client trusts for its own drive.
+    pub(crate) fn author(&self) -> &[u8; 32] {
+        &self.inner.author
+    }
+
+    /// Facts about the node at `path`.
+    pub async fn stat(&self, path: &str) -> Result<Entry> {
+        let path = DrivePath::parse(path)?;
+        Ok(Entry::of(&self.resolve(&path).await?))
+    }
+
+    /// The account's storage use, as the server counts it.
+    pub async fn usage(&self) -> Result<Usage> {
+        self.api().usage().await
+    }
+
+    /// The verified root folder.
+    pub(crate) async fn root(&self) -> Result<VerifiedNode> {
+        let s = &self.inner.session;
+        let node = self.api().node(s.root_id).await.map_err(|e| match e {
+            ClientError::Api {
+                code: ErrorCode::NotFound,
+                ..
+            } => ClientError::integrity("/", "the server does not have the root folder"),
+            other => other,
+        })?;
+        verify_root(node, &s.master_key, s.root_id, self.author())
+    }
+
+    /// The verified child `name` of the verified folder `parent`, if it exists.
+    pub(crate) async fn child(&self, parent: &VerifiedNode, name: &str) -> Result<Option<VerifiedNode>> {
+        let tag = coffer_crypto::name_tag(&parent.key, name);
+        let Some(node) = self.api().child_by_tag(parent.id(), &tag).await? else {
+            return Ok(None);
+        };
+        let child = verify_child(node, &parent.as_parent(), self.author())?;
+        if child.attrs.name != name {
+            return Err(ClientError::integrity(
+                child.path.to_string(),
+                "the server answered a name lookup with another name",
+            ));
+        }
+        Ok(Some(child))
+    }
+
+    /// The node at `path`, or `None` if its last name does not exist. A missing folder on the
+    /// way is [`ClientError::NotFound`], a file on the way [`ClientError::NotAFolder`].
+    pub(crate) async fn lookup(&self, path: &DrivePath) -> Result<Option<VerifiedNode>> {
+        let mut node = self.root().await?;
+        let names = path.names();
+        for (depth, name) in names.iter().enumerate() {
+            if !node.is_folder() {
+                return Err(ClientError::NotAFolder(node.path.to_string()));
+            }
+            match self.child(&node, name).await? {
+                Some(child) => node = child,
+                None if depth + 1 == names.len() => return Ok(None),
+                None => return Err(ClientError::NotFound(node.path.join(name)?.to_string())),
+            }
+        }
+        Ok(Some(node))
+    }
+
+    /// The node at `path`; [`ClientError::NotFound`] if there is none.
+    pub(crate) async fn resolve(&self, path: &DrivePath) -> Result<VerifiedNode> {
+        self.lookup(path)
+            .await?
+            .ok_or_else(|| ClientError::NotFound(path.to_string()))
+    }
+
+    /// The folder at `path`; [`ClientError::NotAFolder`] if it is a file.
+    pub(crate) async fn resolve_folder(&self, path: &DrivePath) -> Result<VerifiedNode> {
+        let node = self.resolve(path).await?;
+        if !node.is_folder() {
+            return Err(ClientError::NotAFolder(path.to_string()));
+        }
+        Ok(node)
+    }
+}

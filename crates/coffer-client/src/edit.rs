@@ -1,0 +1,129 @@
+//! Changing the tree: `mkdir`, `mv` (move and rename), `rm`.
+
+use crate::drive::Drive;
+use crate::entry::Entry;
+use crate::error::{ClientError, Result};
+use crate::path::{DrivePath, PathSpec};
+use crate::plan::plan_move;
+use crate::records::{moved, new_folder, now_ms};
+use crate::verify::{VerifiedNode, verify_child};
+use coffer_api::ErrorCode;
+
+impl Drive {
+    /// Creates the folder at `path`. With `parents`, creates missing folders on the way and
+    /// accepts an existing folder (like `mkdir -p`).
+    pub async fn mkdir(&self, path: &str, parents: bool) -> Result<Entry> {
+        let path = DrivePath::parse(path)?;
+        let Some(name) = path.name() else {
+            return if parents {
+                Ok(Entry::of(&self.root().await?))
+            } else {
+                Err(ClientError::AlreadyExists("/".into()))
+            };
+        };
+        if parents {
+            return Ok(Entry::of(&self.ensure_folder_path(&path).await?));
+        }
+        let parent_path = path.parent().expect("invariant: a named path has a parent");
+        let parent = self.resolve_folder(&parent_path).await?;
+        Ok(Entry::of(&self.create_folder(&parent, name).await?))
+    }
+
+    /// The folder at `path`, creating it and missing ancestors.
+    pub(crate) async fn ensure_folder_path(&self, path: &DrivePath) -> Result<VerifiedNode> {
+        let mut node = self.root().await?;
+        for name in path.names() {
+            node = self.ensure_folder(&node, name).await?;
+        }
+        Ok(node)
+    }
+
+    /// The child folder `name` of `parent`, created if missing.
+    pub(crate) async fn ensure_folder(&self, parent: &VerifiedNode, name: &str) -> Result<VerifiedNode> {
+        let existing = match self.child(parent, name).await? {
+            Some(child) => child,
+            None => match self.create_folder(parent, name).await {
+                Err(ClientError::AlreadyExists(_)) => self
+                    .child(parent, name)
+                    .await?
+                    .ok_or_else(|| ClientError::Conflict(parent.path.join(name)?.to_string()))?,
+                other => return other,
+            },
+        };
+        if !existing.is_folder() {
+            return Err(ClientError::NotAFolder(existing.path.to_string()));
+        }
+        Ok(existing)
+    }
+
+    /// Creates the folder `name` in `parent`; [`ClientError::AlreadyExists`] if the name is taken.
+    pub(crate) async fn create_folder(&self, parent: &VerifiedNode, name: &str) -> Result<VerifiedNode> {
+        let path = parent.path.join(name)?;
+        let record = new_folder(&parent.as_parent(), name, now_ms(), &self.session().identity);
+        let node = self.api().create_node(&record).await.map_err(|e| match e.api_code() {
+            Some(ErrorCode::NameExists) => ClientError::AlreadyExists(path.to_string()),
+            Some(ErrorCode::NotAFolder) => ClientError::NotAFolder(parent.path.to_string()),
+            Some(ErrorCode::NotFound) => ClientError::NotFound(parent.path.to_string()),
+            _ => e,
+        })?;
+        verify_child(node, &parent.as_parent(), self.author())
+    }
+
+    /// Moves and/or renames `src` to `dest` (like `mv`: into `dest` if it is a folder). Never
+    /// replaces an existing node. Returns the moved node.
+    pub async fn mv(&self, src: &str, dest: &str) -> Result<Entry> {
+        let src = DrivePath::parse(src)?;
+        let dest = PathSpec::parse(dest)?;
+        let dest_node = self.lookup(&dest.path).await?;
+        let target = plan_move(&src, &dest, dest_node.as_ref().map(|n| n.node.kind))?;
+        let node = self.resolve(&src).await?;
+        let new_parent = match dest_node {
+            Some(folder) if folder.path == target.parent => folder,
+            _ => self.resolve_folder(&target.parent).await?,
+        };
+        if node.node.parent_id == Some(new_parent.id()) && node.attrs.name == target.name {
+            return Ok(Entry::of(&node));
+        }
+        if self.child(&new_parent, &target.name).await?.is_some() {
+            return Err(ClientError::AlreadyExists(target.path().to_string()));
+        }
+        let update = moved(&node, &new_parent.as_parent(), &target.name, &self.session().identity);
+        let updated = self
+            .api()
+            .update_node(node.id(), &update)
+            .await
+            .map_err(|e| match e.api_code() {
+                Some(ErrorCode::NameExists) => ClientError::AlreadyExists(target.path().to_string()),
+                Some(ErrorCode::RevisionConflict) => ClientError::Conflict(src.to_string()),
+                Some(ErrorCode::NotFound) => ClientError::NotFound(src.to_string()),
+                Some(ErrorCode::InvalidMove) => ClientError::InvalidOperation {
+                    path: src.to_string(),
+                    reason: "the server refused the move",
+                },
+                _ => e,
+            })?;
+        Ok(Entry::of(&verify_child(updated, &new_parent.as_parent(), self.author())?))
+    }
+
+    /// Deletes the node at `path`; a folder (with everything in it) only with `recursive`.
+    pub async fn rm(&self, path: &str, recursive: bool) -> Result<()> {
+        let path = DrivePath::parse(path)?;
+        if path.is_root() {
+            return Err(ClientError::InvalidOperation {
+                path: "/".into(),
+                reason: "the root cannot be deleted",
+            });
+        }
+        let node = self.resolve(&path).await?;
+        if node.is_folder() && !recursive {
+            return Err(ClientError::IsAFolder(path.to_string()));
+        }
+        self.api()
+            .delete_node(node.id())
+            .await
+            .map_err(|e| match e.api_code() {
+                Some(ErrorCode::NotFound) => ClientError::NotFound(path.to_string()),
+                _ => e,
+            })
+    }
+}

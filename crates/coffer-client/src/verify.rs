@@ -1,0 +1,310 @@
+//! Turning a server [`Node`] into a [`VerifiedNode`]: nothing in a record is used before it
+//! verifies (PROTOCOL.md §7).
+//!
+//! Order of the checks, each failure an [`ClientError::Integrity`] naming the path: the parent
+//! the server claims is the one we asked about; the author key is the account's own; the
+//! signature over the record; the wrapped key opens under the parent's key with this node id and
+//! parent id; the attributes open with this node id; the name tag is the name's tag under the
+//! parent key; for files, the content header's MAC, node id and version id, its chunk size, and
+//! the counts implied by the signed size.
+
+use crate::error::{ClientError, Result};
+use crate::path::DrivePath;
+use coffer_api::{Id, Node, NodeKind};
+use coffer_crypto::{Attributes, ContentDecryptor, NodeRecord, SymmetricKey};
+
+/// A node whose record verified, with its key and its opened attributes.
+#[derive(Clone)]
+pub(crate) struct VerifiedNode {
+    pub node: Node,
+    pub key: SymmetricKey,
+    pub attrs: Attributes,
+    pub path: DrivePath,
+}
+
+/// What a child's verification needs of its parent (owned, so it can move to worker threads).
+#[derive(Clone)]
+pub(crate) struct ParentRef {
+    /// `Id::ZERO` stands for the root's virtual parent.
+    pub id: Id,
+    pub key: SymmetricKey,
+    pub path: DrivePath,
+}
+
+impl VerifiedNode {
+    pub fn id(&self) -> Id {
+        self.node.id
+    }
+
+    pub fn is_folder(&self) -> bool {
+        self.node.kind == NodeKind::Folder
+    }
+
+    pub fn as_parent(&self) -> ParentRef {
+        ParentRef {
+            id: self.node.id,
+            key: self.key.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// Verifies the account's root: no parent, key wrapped by the master key, name `""`.
+pub(crate) fn verify_root(
+    node: Node,
+    master_key: &SymmetricKey,
+    root_id: Id,
+    author: &[u8; 32],
+) -> Result<VerifiedNode> {
+    let fail = |why: &str| ClientError::integrity("/", why.to_owned());
+    if node.id != root_id || node.parent_id.is_some() {
+        return Err(fail("the server answered with another node than the root"));
+    }
+    if node.kind != NodeKind::Folder {
+        return Err(fail("the root is not a folder"));
+    }
+    let (key, attrs) = open_record(&node, Id::ZERO, master_key, author, "/")?;
+    if !node.name_tag.is_empty() || !attrs.name.is_empty() {
+        return Err(fail("the root has a name"));
+    }
+    Ok(VerifiedNode {
+        node,
+        key,
+        attrs,
+        path: DrivePath::root(),
+    })
+}
+
+/// Verifies a child of the verified folder `parent`.
+pub(crate) fn verify_child(node: Node, parent: &ParentRef, author: &[u8; 32]) -> Result<VerifiedNode> {
+    let unnamed = format!(
+        "{}{}(node {})",
+        parent.path,
+        if parent.path.is_root() { "" } else { "/" },
+        node.id
+    );
+    if node.parent_id != Some(parent.id) {
+        return Err(ClientError::integrity(
+            unnamed,
+            "the server listed a node of another folder",
+        ));
+    }
+    let (key, attrs) = open_record(&node, parent.id, &parent.key, author, &unnamed)?;
+    let path = parent
+        .path
+        .join(&attrs.name)
+        .map_err(|_| ClientError::integrity(&unnamed, "the name is not a valid name"))?;
+    let fail = |why: &str| ClientError::integrity(path.to_string(), why.to_owned());
+    if node.name_tag[..] != coffer_crypto::name_tag(&parent.key, &attrs.name)[..] {
+        return Err(fail("the name tag does not match the name"));
+    }
+    if node.kind == NodeKind::File {
+        check_content(&node, &key, &attrs).map_err(|why| fail(why))?;
+    }
+    Ok(VerifiedNode {
+        node,
+        key,
+        attrs,
+        path,
+    })
+}
+
+/// Signature, key unwrap and attributes, in that order.
+fn open_record(
+    node: &Node,
+    parent_id: Id,
+    parent_key: &SymmetricKey,
+    author: &[u8; 32],
+    label: &str,
+) -> Result<(SymmetricKey, Attributes)> {
+    let fail = |why: &str| ClientError::integrity(label.to_owned(), why.to_owned());
+    if node.author_key[..] != author[..] {
+        return Err(fail("signed by a key that is not the account's"));
+    }
+    let record = record_of(node, parent_id).ok_or_else(|| fail("the record is malformed"))?;
+    record
+        .verify(&node.signature)
+        .map_err(|_| fail("the signature does not verify"))?;
+    let key = coffer_crypto::unwrap_node_key(parent_key, &node.id.0, &parent_id.0, &node.wrapped_key)
+        .map_err(|_| fail("the node key does not open under its parent's key"))?;
+    let attrs = coffer_crypto::open_attributes(&key, &node.id.0, &node.encrypted_attributes)
+        .map_err(|_| fail("the attributes do not open"))?;
+    Ok((key, attrs))
+}
+
+/// The signed record of a server node; `None` when kind and content disagree or a field has
+/// the wrong length.
+pub(crate) fn record_of(node: &Node, parent_id: Id) -> Option<NodeRecord<'_>> {
+    let author_key: [u8; 32] = node.author_key[..].try_into().ok()?;
+    let (version_id, header, ciphertext_size, chunk_count, list_hash) =
+        match (node.kind, &node.content) {
+            (NodeKind::Folder, None) => ([0; 16], &[][..], 0, 0, [0; 32]),
+            (NodeKind::File, Some(c)) => (
+                c.version_id.0,
+                &c.header[..],
+                c.ciphertext_size,
+                c.chunk_count,
+                c.chunk_list_hash[..].try_into().ok()?,
+            ),
+            _ => return None,
+        };
+    Some(NodeRecord {
+        node_id: node.id.0,
+        parent_id: parent_id.0,
+        kind: node.kind.code(),
+        author_key,
+        name_tag: &node.name_tag,
+        wrapped_key: &node.wrapped_key,
+        encrypted_attributes: &node.encrypted_attributes,
+        version_id,
+        content_header: header,
+        ciphertext_size,
+        chunk_count,
+        chunk_list_hash: list_hash,
+    })
+}
+
+/// The header opens for this node and version, and the signed counts fit the signed size.
+fn check_content(node: &Node, key: &SymmetricKey, attrs: &Attributes) -> Result<(), &'static str> {
+    let content = node.content.as_ref().ok_or("a file without content")?;
+    let size = attrs.size.ok_or("a file without a size")?;
+    let decryptor = ContentDecryptor::new(key, &node.id.0, &content.version_id.0, &content.header)
+        .map_err(|_| "the content header does not verify")?;
+    let chunk_size = decryptor.chunk_size();
+    if content.chunk_size != chunk_size {
+        return Err("the chunk size differs from the header's");
+    }
+    if content.chunk_count != coffer_crypto::chunk_count(size, chunk_size)
+        || content.ciphertext_size != coffer_crypto::ciphertext_size(size, chunk_size)
+    {
+        return Err("the chunk count or ciphertext size does not fit the size");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{as_server_node, new_folder, new_root};
+    use coffer_api::B64;
+    use coffer_crypto::Identity;
+
+    struct Fixture {
+        master: SymmetricKey,
+        identity: Identity,
+        root: VerifiedNode,
+    }
+
+    fn fixture() -> Fixture {
+        let master = SymmetricKey::from_bytes([1; 32]);
+        let identity = Identity::from_seeds([2; 32], [3; 32]);
+        let new = new_root(&master, &identity);
+        let root = verify_root(
+            as_server_node(&new),
+            &master,
+            new.id,
+            &identity.signing_public(),
+        )
+        .unwrap();
+        Fixture {
+            master,
+            identity,
+            root,
+        }
+    }
+
+    fn author(f: &Fixture) -> [u8; 32] {
+        f.identity.signing_public()
+    }
+
+    fn reason(e: ClientError) -> String {
+        match e {
+            ClientError::Integrity { reason, .. } => reason,
+            other => panic!("expected an integrity error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn own_records_verify() {
+        let f = fixture();
+        assert!(f.root.path.is_root());
+        let child = as_server_node(&new_folder(&f.root.as_parent(), "docs", 5, &f.identity));
+        let v = verify_child(child, &f.root.as_parent(), &author(&f)).unwrap();
+        assert_eq!(v.attrs.name, "docs");
+        assert_eq!(v.attrs.mtime, Some(5));
+        assert_eq!(v.path.to_string(), "/docs");
+        let grandchild = as_server_node(&new_folder(&v.as_parent(), "a b", 6, &f.identity));
+        let g = verify_child(grandchild, &v.as_parent(), &author(&f)).unwrap();
+        assert_eq!(g.path.to_string(), "/docs/a b");
+    }
+
+    #[test]
+    fn root_with_wrong_id_or_key_is_refused() {
+        let f = fixture();
+        let other = Id([9; 16]);
+        assert!(verify_root(f.root.node.clone(), &f.master, other, &author(&f)).is_err());
+        let wrong = SymmetricKey::from_bytes([7; 32]);
+        let e = verify_root(f.root.node.clone(), &wrong, f.root.id(), &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the node key does not open under its parent's key");
+    }
+
+    #[test]
+    fn tampering_is_detected_in_order() {
+        let f = fixture();
+        let parent = f.root.as_parent();
+        let good = as_server_node(&new_folder(&parent, "docs", 5, &f.identity));
+
+        let mut n = good.clone();
+        n.signature.0[0] ^= 1;
+        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the signature does not verify");
+
+        let mut n = good.clone();
+        n.name_tag = B64(coffer_crypto::name_tag(&parent.key, "other").to_vec());
+        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the signature does not verify");
+
+        let stranger = Identity::from_seeds([4; 32], [5; 32]);
+        let foreign = as_server_node(&new_folder(&parent, "docs", 5, &stranger));
+        let e = verify_child(foreign, &parent, &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "signed by a key that is not the account's");
+
+        let mut n = good.clone();
+        n.parent_id = Some(Id([8; 16]));
+        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the server listed a node of another folder");
+    }
+
+    #[test]
+    fn a_node_replayed_under_another_folder_is_refused() {
+        let f = fixture();
+        let root = f.root.as_parent();
+        let a = verify_child(
+            as_server_node(&new_folder(&root, "a", 1, &f.identity)),
+            &root,
+            &author(&f),
+        )
+        .unwrap();
+        let b = verify_child(
+            as_server_node(&new_folder(&root, "b", 1, &f.identity)),
+            &root,
+            &author(&f),
+        )
+        .unwrap();
+        // A child of `a`, served as a child of `b`: the signature covers the parent id.
+        let mut child = as_server_node(&new_folder(&a.as_parent(), "x", 1, &f.identity));
+        child.parent_id = Some(b.id());
+        let e = verify_child(child, &b.as_parent(), &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the signature does not verify");
+    }
+
+    #[test]
+    fn a_folder_claiming_content_is_malformed() {
+        let f = fixture();
+        let parent = f.root.as_parent();
+        let mut n = as_server_node(&new_folder(&parent, "docs", 5, &f.identity));
+        n.kind = NodeKind::File;
+        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        assert_eq!(reason(e), "the record is malformed");
+    }
+}

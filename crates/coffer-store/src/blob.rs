@@ -1,0 +1,176 @@
+//! The blob store: encrypted chunks as objects, through the `object_store` crate.
+//!
+//! Key layout: `v/<first two hex digits of the version>/<version hex>/<index>-<hash hex>`.
+//! - The version prefix lets a whole version be listed and deleted at once.
+//! - The two-digit fan-out keeps directories small on a local filesystem.
+//! - The chunk's hash is part of the key, so two racing uploads of *different* bytes for the same
+//!   index never overwrite each other: the metadata row (first writer wins) says which object is
+//!   the chunk, and the loser's object is garbage its uploader deletes. Readers always know the
+//!   hash (it is in the chunk row), so they can build the key.
+//!
+//! Durability: the local engine is `LocalFileSystem::with_fsync(true)`, which writes to a staging
+//! file, fsyncs it, renames it into place and fsyncs the directories it created or changed. A put
+//! that returned is on disk. Remote stores (S3) acknowledge durable writes themselves.
+
+use crate::error::{Result, StoreError};
+use crate::records::{Hash, Id};
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::sync::Arc;
+
+/// Handle to the chunk blobs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    objects: Arc<dyn ObjectStore>,
+}
+
+impl BlobStore {
+    /// Blobs as files under `dir` (created if missing), written durably.
+    pub fn open_local(dir: &std::path::Path) -> Result<BlobStore> {
+        std::fs::create_dir_all(dir)?;
+        let local = LocalFileSystem::new_with_prefix(dir)?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        Ok(BlobStore::with_object_store(Arc::new(local)))
+    }
+
+    /// Blobs in any object store (e.g. S3); it must acknowledge only durable writes.
+    pub fn with_object_store(objects: Arc<dyn ObjectStore>) -> BlobStore {
+        BlobStore { objects }
+    }
+
+    /// Stores chunk `index` of `version`, whose BLAKE3 hash the caller has checked.
+    /// Putting the same bytes again is harmless.
+    pub async fn put(&self, version: Id, index: u64, hash: &Hash, bytes: Bytes) -> Result<()> {
+        self.objects
+            .put(&chunk_key(version, index, hash), PutPayload::from_bytes(bytes))
+            .await?;
+        Ok(())
+    }
+
+    /// The whole chunk. `NotFound` if it is not stored.
+    pub async fn get(&self, version: Id, index: u64, hash: &Hash) -> Result<Bytes> {
+        let found = self.objects.get(&chunk_key(version, index, hash)).await;
+        Ok(not_found_as_store_error(found)?.bytes().await?)
+    }
+
+    /// The chunk as a stream of buffers, for sending without holding it whole in memory.
+    pub async fn get_stream(
+        &self,
+        version: Id,
+        index: u64,
+        hash: &Hash,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
+        let found = self.objects.get(&chunk_key(version, index, hash)).await;
+        Ok(not_found_as_store_error(found)?
+            .into_stream()
+            .map_err(StoreError::from)
+            .boxed())
+    }
+
+    /// Deletes one stored chunk object (e.g. the loser of a racing upload). Missing is fine.
+    pub async fn delete_chunk(&self, version: Id, index: u64, hash: &Hash) -> Result<()> {
+        ignore_not_found(self.objects.delete(&chunk_key(version, index, hash)).await)
+    }
+
+    /// Deletes every object of the version; returns how many there were. Missing is fine.
+    pub async fn delete_version(&self, version: Id) -> Result<u64> {
+        let prefix = version_prefix(version);
+        let mut listed = self.objects.list(Some(&prefix));
+        let mut deleted = 0;
+        while let Some(meta) = listed.next().await {
+            let meta = match meta {
+                Ok(meta) => meta,
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            ignore_not_found(self.objects.delete(&meta.location).await)?;
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
+}
+
+fn version_prefix(version: Id) -> ObjectPath {
+    let hex = version.to_string();
+    ObjectPath::from_iter(["v", &hex[..2], &hex])
+}
+
+fn chunk_key(version: Id, index: u64, hash: &Hash) -> ObjectPath {
+    let hex = version.to_string();
+    let leaf = format!("{index}-{}", hex::encode(hash));
+    ObjectPath::from_iter(["v", &hex[..2], &hex, &leaf])
+}
+
+fn not_found_as_store_error<T>(r: object_store::Result<T>) -> Result<T> {
+    match r {
+        Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound),
+        other => Ok(other?),
+    }
+}
+
+fn ignore_not_found(r: object_store::Result<()>) -> Result<()> {
+    match r {
+        Err(object_store::Error::NotFound { .. }) | Ok(()) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, BlobStore) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = BlobStore::open_local(&dir.path().join("blobs")).expect("open");
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn put_get_overwrite_and_delete() {
+        let (_dir, blobs) = store();
+        let (v, h) = (Id([7; 16]), [1u8; 32]);
+        blobs.put(v, 0, &h, Bytes::from_static(b"abc")).await.unwrap();
+        assert_eq!(blobs.get(v, 0, &h).await.unwrap(), Bytes::from_static(b"abc"));
+        blobs.put(v, 0, &h, Bytes::from_static(b"abc")).await.unwrap();
+        blobs.put(v, 1, &h, Bytes::from_static(b"def")).await.unwrap();
+        let streamed: Vec<Bytes> = blobs.get_stream(v, 1, &h).await.unwrap().try_collect().await.unwrap();
+        assert_eq!(streamed.concat(), b"def");
+        assert!(matches!(blobs.get(v, 2, &h).await, Err(StoreError::NotFound)));
+        assert_eq!(blobs.delete_version(v).await.unwrap(), 2);
+        assert!(matches!(blobs.get(v, 0, &h).await, Err(StoreError::NotFound)));
+        assert_eq!(blobs.delete_version(v).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn racing_hashes_get_distinct_objects() {
+        let (_dir, blobs) = store();
+        let v = Id([9; 16]);
+        blobs.put(v, 0, &[1; 32], Bytes::from_static(b"one")).await.unwrap();
+        blobs.put(v, 0, &[2; 32], Bytes::from_static(b"two")).await.unwrap();
+        blobs.delete_chunk(v, 0, &[2; 32]).await.unwrap();
+        blobs.delete_chunk(v, 0, &[2; 32]).await.unwrap();
+        assert_eq!(blobs.get(v, 0, &[1; 32]).await.unwrap(), Bytes::from_static(b"one"));
+    }
+
+    #[tokio::test]
+    async fn versions_are_isolated_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blobs");
+        let (a, b, h) = (Id([0xab; 16]), Id([0xac; 16]), [3u8; 32]);
+        {
+            let blobs = BlobStore::open_local(&path).unwrap();
+            blobs.put(a, 0, &h, Bytes::from_static(b"a")).await.unwrap();
+            blobs.put(b, 0, &h, Bytes::from_static(b"b")).await.unwrap();
+            blobs.delete_version(a).await.unwrap();
+        }
+        let blobs = BlobStore::open_local(&path).unwrap();
+        assert!(matches!(blobs.get(a, 0, &h).await, Err(StoreError::NotFound)));
+        assert_eq!(blobs.get(b, 0, &h).await.unwrap(), Bytes::from_static(b"b"));
+        // No staging files or empty directories left behind.
+        assert!(!path.join("v").join("ab").exists());
+    }
+}

@@ -1,0 +1,155 @@
+//! Committing an upload: the one transaction that makes a file (or a file's new version) visible.
+
+use super::MetaStore;
+use super::nodes::{name_taken, require_folder};
+use super::rows::{KIND_FILE, node_columns, node_from_row, to_hash, to_i64, upload_columns};
+use crate::error::{Result, StoreError, is_unique_violation};
+use crate::records::{Hash, Id, NodeRecord, UploadCommit, UploadState};
+use sqlx::Row;
+
+impl MetaStore {
+    /// Commits session `id`: checks it is open and unexpired at `now`, that every chunk is
+    /// stored, that `list_hash` of the stored chunk hashes (in index order) equals the commit's,
+    /// that the parent is a folder of the account and the name tag is free there; then inserts
+    /// the file node (or, for a replacement, updates it if its revision is still the base one and
+    /// queues the old version's blobs for deletion) and marks the session committed. All of it in
+    /// one transaction: the node appears whole or not at all.
+    ///
+    /// `list_hash` is the protocol's chunk-list summary (PROTOCOL.md §5.3), passed in so that this
+    /// crate needs no crypto.
+    ///
+    /// Errors: `NotFound`, `UploadCommitted`, `UploadExpired`, `UploadIncomplete`,
+    /// `ChunkListMismatch`, `NotAFolder`, `NameExists`, `IdExists`, `RevisionConflict`.
+    pub async fn commit_upload(
+        &self,
+        account: Id,
+        id: Id,
+        commit: &UploadCommit,
+        now: i64,
+        list_hash: impl FnOnce(&[Hash]) -> Hash,
+    ) -> Result<NodeRecord> {
+        let mut tx = self.writer.begin().await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            upload_columns!(),
+            " FROM uploads WHERE id = $1 AND account_id = $2"
+        ))
+        .bind(&id.0[..])
+        .bind(&account.0[..])
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let upload = super::rows::upload_from_row(&row)?;
+        if upload.state == UploadState::Committed {
+            return Err(StoreError::UploadCommitted);
+        }
+        if upload.expires_at <= now {
+            return Err(StoreError::UploadExpired);
+        }
+
+        let chunk_rows = sqlx::query("SELECT idx, hash FROM chunks WHERE version_id = $1 ORDER BY idx")
+            .bind(&upload.version_id.0[..])
+            .fetch_all(&mut *tx)
+            .await?;
+        if chunk_rows.len() as u64 != upload.chunk_count {
+            return Err(StoreError::UploadIncomplete);
+        }
+        let mut hashes = Vec::with_capacity(chunk_rows.len());
+        for (expected, row) in chunk_rows.iter().enumerate() {
+            if row.try_get::<i64, _>("idx")? != expected as i64 {
+                return Err(StoreError::Corrupt("chunk index beyond count"));
+            }
+            hashes.push(to_hash(&row.try_get::<Vec<u8>, _>("hash")?)?);
+        }
+        if list_hash(&hashes) != commit.chunk_list_hash {
+            return Err(StoreError::ChunkListMismatch);
+        }
+
+        require_folder(&mut tx, account, upload.parent_id).await?;
+        let replaced_version = match upload.base_revision {
+            Some(base) => {
+                let (kind, revision, version): (i16, i64, Option<Vec<u8>>) = sqlx::query_as(
+                    "SELECT kind, revision, version_id FROM nodes WHERE id = $1 AND account_id = $2",
+                )
+                .bind(&upload.node_id.0[..])
+                .bind(&account.0[..])
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                if kind != KIND_FILE {
+                    return Err(StoreError::IdExists);
+                }
+                if revision != to_i64(base, "base_revision")? {
+                    return Err(StoreError::RevisionConflict);
+                }
+                version
+            }
+            None => None,
+        };
+        let except = upload.base_revision.map(|_| upload.node_id);
+        if name_taken(&mut tx, upload.parent_id, &upload.name_tag, except).await? {
+            return Err(StoreError::NameExists);
+        }
+
+        let write = if upload.base_revision.is_some() {
+            sqlx::query(concat!(
+                "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
+                   encrypted_attributes = $6, author_key = $7, signature = $8, version_id = $9, \
+                   header = $10, chunk_size = $11, ciphertext_size = $12, chunk_count = $13, \
+                   chunk_list_hash = $14, revision = revision + 1, updated_at = $15 \
+                 WHERE id = $1 AND account_id = $2 RETURNING ",
+                node_columns!()
+            ))
+        } else {
+            sqlx::query(concat!(
+                "INSERT INTO nodes (id, account_id, parent_id, name_tag, wrapped_key, \
+                   encrypted_attributes, author_key, signature, version_id, header, chunk_size, \
+                   ciphertext_size, chunk_count, chunk_list_hash, updated_at, created_at, kind, \
+                   revision) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 2, 1) \
+                 RETURNING ",
+                node_columns!()
+            ))
+        };
+        let row = write
+            .bind(&upload.node_id.0[..])
+            .bind(&account.0[..])
+            .bind(&upload.parent_id.0[..])
+            .bind(&upload.name_tag)
+            .bind(&upload.wrapped_key)
+            .bind(&commit.encrypted_attributes)
+            .bind(&commit.author_key)
+            .bind(&commit.signature)
+            .bind(&upload.version_id.0[..])
+            .bind(&upload.header)
+            .bind(i64::from(upload.chunk_size))
+            .bind(to_i64(upload.ciphertext_size, "ciphertext_size")?)
+            .bind(to_i64(upload.chunk_count, "chunk_count")?)
+            .bind(&commit.chunk_list_hash[..])
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match is_unique_violation(&e) {
+                true => StoreError::IdExists,
+                false => e.into(),
+            })?;
+        let node = node_from_row(&row)?;
+
+        if let Some(old) = replaced_version {
+            sqlx::query(
+                "INSERT INTO deleted_versions (version_id, deleted_at) VALUES ($1, $2) \
+                 ON CONFLICT (version_id) DO NOTHING",
+            )
+            .bind(&old)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE uploads SET state = 'committed' WHERE id = $1")
+            .bind(&id.0[..])
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(node)
+    }
+}

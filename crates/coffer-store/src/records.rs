@@ -1,0 +1,230 @@
+//! The store's domain types: what is stored, named by what it is, free of HTTP concerns.
+//!
+//! Byte fields are opaque to the store (ciphertexts, signatures, OPAQUE records); the store only
+//! keeps them and hands them back. Times are Unix milliseconds of the server's clock.
+
+pub use coffer_api::{Id, NodeKind};
+
+/// A BLAKE3 hash (chunk hashes, chunk list hashes).
+pub type Hash = [u8; 32];
+
+/// An account as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: Id,
+    /// Normalised email address (the OPAQUE credential identifier).
+    pub email: String,
+    /// OPAQUE registration record.
+    pub password_file: Vec<u8>,
+    /// The key container as JSON (PROTOCOL.md §8); opaque to the store.
+    pub key_container: String,
+    pub root_id: Id,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for AccountRecord {
+    // No email, no password file in debug output: either could end up in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRecord")
+            .field("id", &self.id)
+            .field("root_id", &self.root_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account to create, with its root folder (`root.parent_id` must be `None`).
+#[derive(Clone)]
+pub struct NewAccount {
+    pub id: Id,
+    pub email: String,
+    pub password_file: Vec<u8>,
+    pub key_container: String,
+    pub root: NewFolder,
+}
+
+/// A folder to create (or the root at signup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFolder {
+    pub id: Id,
+    pub parent_id: Option<Id>,
+    pub author_key: Vec<u8>,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// The content of one file version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentRecord {
+    pub version_id: Id,
+    pub header: Vec<u8>,
+    pub chunk_size: u32,
+    pub ciphertext_size: u64,
+    pub chunk_count: u64,
+    pub chunk_list_hash: Hash,
+}
+
+/// A node as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRecord {
+    pub id: Id,
+    pub parent_id: Option<Id>,
+    pub kind: NodeKind,
+    pub author_key: Vec<u8>,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub signature: Vec<u8>,
+    /// `Some` exactly for files.
+    pub content: Option<ContentRecord>,
+    pub revision: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A move and/or rename: the new signed record fields of an existing node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeUpdate {
+    pub parent_id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub author_key: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub base_revision: u64,
+}
+
+/// One page of a folder listing, ordered by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildPage {
+    pub items: Vec<NodeRecord>,
+    /// Set when more children follow: the id to continue after.
+    pub next_after: Option<Id>,
+}
+
+/// Whether an upload session still accepts chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadState {
+    Open,
+    Committed,
+}
+
+impl UploadState {
+    pub(crate) fn parse(s: &str) -> Option<UploadState> {
+        match s {
+            "open" => Some(UploadState::Open),
+            "committed" => Some(UploadState::Committed),
+            _ => None,
+        }
+    }
+}
+
+/// An upload session to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpload {
+    /// Server-generated.
+    pub id: Id,
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub version_id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub header: Vec<u8>,
+    pub chunk_size: u32,
+    pub ciphertext_size: u64,
+    pub chunk_count: u64,
+    /// `Some` when replacing the content of the existing file `node_id`.
+    pub base_revision: Option<u64>,
+    pub expires_at: i64,
+}
+
+/// An upload session as stored, with the indexes of the chunks received so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: Id,
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub version_id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub header: Vec<u8>,
+    pub chunk_size: u32,
+    pub ciphertext_size: u64,
+    pub chunk_count: u64,
+    pub base_revision: Option<u64>,
+    pub state: UploadState,
+    /// Ascending.
+    pub received: Vec<u64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a chunk upload needs to know about its session, in one lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkTarget {
+    pub version_id: Id,
+    pub chunk_size: u32,
+    pub chunk_count: u64,
+    pub ciphertext_size: u64,
+    pub state: UploadState,
+    pub expires_at: i64,
+    /// The hash already stored for the requested index, if any.
+    pub stored_hash: Option<Hash>,
+}
+
+/// A stored chunk of a committed file version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub version_id: Id,
+    pub index: u64,
+    pub size: u64,
+    pub hash: Hash,
+}
+
+/// How [`crate::MetaStore::record_chunk`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkRecorded {
+    /// The row is new.
+    Inserted,
+    /// The same hash was already recorded for this index (an idempotent retry).
+    AlreadyStored,
+}
+
+/// The fields a commit adds to an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadCommit {
+    pub encrypted_attributes: Vec<u8>,
+    pub chunk_list_hash: Hash,
+    pub author_key: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// A pending OPAQUE login.
+#[derive(Clone)]
+pub struct LoginAttempt {
+    /// `None` when the email is unknown (the server answered with a fake response).
+    pub account_id: Option<Id>,
+    /// The OPAQUE server login state; secret, short-lived, wiped on drop.
+    pub state: zeroize::Zeroizing<Vec<u8>>,
+}
+
+/// Storage used by one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UsageRecord {
+    pub bytes_used: u64,
+    pub files: u64,
+    pub folders: u64,
+    pub pending_upload_bytes: u64,
+}
+
+/// What one cleanup pass removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SweepReport {
+    pub login_attempts: u64,
+    pub sessions: u64,
+    pub uploads_expired: u64,
+    pub uploads_forgotten: u64,
+}
