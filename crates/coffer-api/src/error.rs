@@ -55,6 +55,8 @@ pub enum ErrorCode {
     ChunkListMismatch,
     /// Too many requests; retry after the `retry-after` header.
     RateLimited,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
     /// The server failed; retry later.
     Internal,
     /// The storage backend is unavailable; retry later.
@@ -85,6 +87,7 @@ impl ErrorCode {
             ErrorCode::UploadExpired => "upload_expired",
             ErrorCode::ChunkListMismatch => "chunk_list_mismatch",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -102,6 +105,7 @@ impl ErrorCode {
             | ErrorCode::NotAFolder => 400,
             ErrorCode::Unauthorized | ErrorCode::LoginFailed | ErrorCode::LoginExpired => 401,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
             | ErrorCode::NameExists
             | ErrorCode::IdExists

@@ -43,10 +43,11 @@ impl Drive {
         let existing = match self.child(parent, name).await? {
             Some(child) => child,
             None => match self.create_folder(parent, name).await {
-                Err(ClientError::AlreadyExists(_)) => self
+                // Created meanwhile by someone else: use theirs.
+                Err(ClientError::AlreadyExists(path)) => self
                     .child(parent, name)
                     .await?
-                    .ok_or_else(|| ClientError::Conflict(parent.path.join(name)?.to_string()))?,
+                    .ok_or(ClientError::Conflict(path))?,
                 other => return other,
             },
         };

@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn temporary_errors_are_network_and_temporary_codes() {
         assert!(ClientError::Network("reset".into()).is_temporary());
-        let api = |code| ClientError::from_problem(code.status(), code, None);
+        let api = |code: ErrorCode| ClientError::from_problem(code.status(), code, None);
         assert!(api(ErrorCode::Unavailable).is_temporary());
         assert!(!api(ErrorCode::NameExists).is_temporary());
         assert!(!ClientError::integrity("/a", "bad").is_temporary());

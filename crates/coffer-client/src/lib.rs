@@ -48,4 +48,7 @@ pub use error::{ClientError, Result};
 pub use path::{DrivePath, PathSpec};
 pub use session::Session;
 pub use session_store::SessionStore;
-pub use transfer::{CancelToken, GetSummary, NoProgress, ProgressSink, PutSummary, TransferId, TransferOptions};
+pub use transfer::{
+    CancelToken, GetSummary, NoProgress, PendingUpload, ProgressSink, PutSummary, TransferId,
+    TransferOptions,
+};

@@ -31,6 +31,13 @@ pub(crate) struct ParentRef {
     pub path: DrivePath,
 }
 
+impl std::fmt::Debug for VerifiedNode {
+    // No key, no attributes: only what names the node.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VerifiedNode({:?}, {:?})", self.node.id, self.path)
+    }
+}
+
 impl VerifiedNode {
     pub fn id(&self) -> Id {
         self.node.id

@@ -96,9 +96,8 @@ pub struct KeyContainerParts {
 impl KeyContainerParts {
     /// The signed message of PROTOCOL.md §8 (`None` if a sealed field exceeds `u32::MAX`).
     pub fn signed_message(&self) -> Option<Vec<u8>> {
-        let mut m = Vec::with_capacity(
-            200 + self.wrapped_master_key.len() + self.wrapped_identity.len(),
-        );
+        let mut m =
+            Vec::with_capacity(200 + self.wrapped_master_key.len() + self.wrapped_identity.len());
         m.extend_from_slice(KEY_CONTAINER_LABEL);
         m.push(0x00);
         m.extend_from_slice(&self.generation.to_be_bytes());
@@ -127,7 +126,13 @@ pub fn create_key_container(
         generation,
         signing_public: identity.signing_public(),
         agreement_public: identity.agreement_public(),
-        wrapped_master_key: seal(kek, Purpose::MasterKey, &[], nonce_master, master.as_bytes()),
+        wrapped_master_key: seal(
+            kek,
+            Purpose::MasterKey,
+            &[],
+            nonce_master,
+            master.as_bytes(),
+        ),
         wrapped_identity: seal(
             master,
             Purpose::IdentityKeys,
@@ -165,7 +170,12 @@ pub fn open_key_container(
             .map_err(|_| CryptoError::InvalidFormat)?,
     );
     let publics = public_pair(&c.signing_public, &c.agreement_public);
-    let seeds = open(&master, Purpose::IdentityKeys, &publics, &c.wrapped_identity)?;
+    let seeds = open(
+        &master,
+        Purpose::IdentityKeys,
+        &publics,
+        &c.wrapped_identity,
+    )?;
     if seeds.len() != 64 {
         return Err(CryptoError::InvalidFormat);
     }
@@ -214,8 +224,9 @@ mod tests {
     #[test]
     fn agreement_public_is_rfc7748_base_point_multiplication() {
         // RFC 7748 §6.1: Alice's key pair.
-        let secret = hex::decode("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
-            .unwrap();
+        let secret =
+            hex::decode("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+                .unwrap();
         let id = Identity::from_seeds([0; 32], secret.try_into().unwrap());
         assert_eq!(
             hex::encode(id.agreement_public()),
@@ -237,15 +248,24 @@ mod tests {
         let other = Identity::from_seeds([8; 32], [9; 32]);
         let mut c = container();
         c.signing_public = other.signing_public();
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::DecryptionFailed));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::DecryptionFailed)
+        );
         let mut c = container();
         c.agreement_public = other.agreement_public();
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::DecryptionFailed));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::DecryptionFailed)
+        );
         // Another account's whole identity blob, re-signed by the server's choice of key.
         let theirs = create_key_container(&kek(), &master(), &other, 7, [5; 12], [6; 12]);
         let mut c = container();
         c.wrapped_identity = theirs.wrapped_identity;
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::DecryptionFailed));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::DecryptionFailed)
+        );
     }
 
     #[test]
@@ -255,7 +275,13 @@ mod tests {
         let other = Identity::from_seeds([8; 32], [9; 32]);
         let mut c = create_key_container(&kek(), &master(), &other, 7, [5; 12], [6; 12]);
         let publics = public_pair(&c.signing_public, &c.agreement_public);
-        c.wrapped_identity = seal(&master(), Purpose::IdentityKeys, &publics, [6; 12], &*identity().seeds());
+        c.wrapped_identity = seal(
+            &master(),
+            Purpose::IdentityKeys,
+            &publics,
+            [6; 12],
+            &*identity().seeds(),
+        );
         c.signature = other.signing.sign_message(&c.signed_message().unwrap());
         assert_eq!(
             open_key_container(&kek(), &c).err(),
@@ -267,27 +293,51 @@ mod tests {
     fn bad_signature_or_changed_generation_fails() {
         let mut c = container();
         c.signature[10] ^= 1;
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::InvalidSignature));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::InvalidSignature)
+        );
         let mut c = container();
         c.generation += 1;
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::InvalidSignature));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::InvalidSignature)
+        );
         // A master key re-wrapped under another KEK without re-signing.
         let mut c = container();
-        c.wrapped_master_key = seal(&kek(), Purpose::MasterKey, &[], [1; 12], master().as_bytes());
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::InvalidSignature));
+        c.wrapped_master_key = seal(
+            &kek(),
+            Purpose::MasterKey,
+            &[],
+            [1; 12],
+            master().as_bytes(),
+        );
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::InvalidSignature)
+        );
     }
 
     #[test]
     fn bad_version_or_truncation_fails() {
         let mut c = container();
         c.version = 2;
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::InvalidFormat));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::InvalidFormat)
+        );
         let mut c = container();
         c.wrapped_identity.pop();
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::DecryptionFailed));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::DecryptionFailed)
+        );
         let mut c = container();
         c.wrapped_master_key.clear();
-        assert_eq!(open_key_container(&kek(), &c).err(), Some(CryptoError::DecryptionFailed));
+        assert_eq!(
+            open_key_container(&kek(), &c).err(),
+            Some(CryptoError::DecryptionFailed)
+        );
     }
 
     #[test]

@@ -68,7 +68,6 @@ pub fn chunk_list_hash(hashes: &[[u8; 32]]) -> [u8; 32] {
     *hasher.finalize().as_bytes()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

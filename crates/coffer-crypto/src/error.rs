@@ -73,7 +73,10 @@ mod tests {
         kinds.sort_unstable();
         kinds.dedup();
         assert_eq!(kinds.len(), all.len());
-        assert_eq!(CryptoError::DecryptionFailed.to_string(), "decryption failed");
+        assert_eq!(
+            CryptoError::DecryptionFailed.to_string(),
+            "decryption failed"
+        );
         assert_eq!(
             CryptoError::Integrity("chunk length").to_string(),
             "integrity check failed: chunk length"

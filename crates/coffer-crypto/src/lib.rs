@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`keys`] | §2 | [`SymmetricKey`], [`ExportKey`], [`password_kek`] |
 //! | [`opaque`] | §3 | OPAQUE registration and login, client and server side |
-//! | [`seal`] | §4 | key-committing AES-256-GCM for small values |
+//! | [`seal`](mod@seal) | §4 | key-committing AES-256-GCM for small values |
 //! | [`tree`] | §4, §6 | node keys, attributes, name tags, name rules |
 //! | [`content`] | §5 | the content header and STREAM chunk encryption, chunk hashes |
 //! | [`sign`] | §7 | Ed25519 node record signatures |
@@ -94,9 +94,8 @@ pub use error::CryptoError;
 pub use keys::{ExportKey, SymmetricKey, password_kek};
 pub use opaque::{
     ClientLoginState, ClientRegistrationState, ServerSetup, client_login_finish,
-    client_login_start, client_registration_finish, client_registration_start,
-    server_login_finish, server_login_start, server_registration_finish,
-    server_registration_start,
+    client_login_start, client_registration_finish, client_registration_start, server_login_finish,
+    server_login_start, server_registration_finish, server_registration_start,
 };
 pub use rand_core::OsRng;
 pub use seal::{Purpose, open, seal};

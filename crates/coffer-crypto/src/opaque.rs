@@ -13,7 +13,12 @@
 //! Parsing is strict: a message of the wrong length is `InvalidFormat`. A wrong password, a
 //! server that is not the one registered with, or a tampered message is `AuthenticationFailed`.
 
-use opaque_ke::generic_array::{GenericArray, typenum::Unsigned};
+mod suite;
+
+pub use suite::{CofferKsf, CofferSuite};
+
+use opaque_ke::errors::ProtocolError;
+use opaque_ke::generic_array::typenum::Unsigned;
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration,
     ClientRegistrationFinishParameters, CredentialFinalization, CredentialFinalizationLen,
@@ -21,55 +26,12 @@ use opaque_ke::{
     RegistrationRequest, RegistrationRequestLen, RegistrationResponse, RegistrationResponseLen,
     RegistrationUpload, RegistrationUploadLen, ServerLogin, ServerLoginParameters,
     ServerRegistration, ServerRegistrationLen,
-    errors::{InternalError, ProtocolError},
 };
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::error::CryptoError;
 use crate::keys::ExportKey;
-
-/// The OPAQUE cipher suite of coffer (identical to `@serenity-kit/opaque` 1.1.0).
-pub struct CofferSuite;
-
-impl opaque_ke::CipherSuite for CofferSuite {
-    type OprfCs = opaque_ke::Ristretto255;
-    type KeyExchange = opaque_ke::TripleDh<opaque_ke::Ristretto255, sha2::Sha512>;
-    type Ksf = CofferKsf;
-}
-
-/// Argon2id v1.3 with t = 3, m = 65536 KiB, p = 4 (and opaque-ke's 16 zero bytes of salt).
-pub struct CofferKsf(argon2::Argon2<'static>);
-
-impl CofferKsf {
-    /// Memory cost in KiB.
-    pub const M_COST: u32 = 65536;
-    /// Number of passes.
-    pub const T_COST: u32 = 3;
-    /// Degree of parallelism.
-    pub const P_COST: u32 = 4;
-}
-
-impl Default for CofferKsf {
-    fn default() -> Self {
-        let params = argon2::Params::new(Self::M_COST, Self::T_COST, Self::P_COST, None)
-            .expect("m = 65536 KiB, t = 3, p = 4 are valid Argon2 parameters");
-        CofferKsf(argon2::Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            params,
-        ))
-    }
-}
-
-impl opaque_ke::ksf::Ksf for CofferKsf {
-    fn hash<L: opaque_ke::generic_array::ArrayLength<u8>>(
-        &self,
-        input: GenericArray<u8, L>,
-    ) -> Result<GenericArray<u8, L>, InternalError> {
-        self.0.hash(input)
-    }
-}
 
 /// Client state between `client_registration_start` and `client_registration_finish`.
 pub struct ClientRegistrationState(ClientRegistration<CofferSuite>);
@@ -155,7 +117,12 @@ pub fn client_registration_finish(
     )?;
     let finish = state
         .0
-        .finish(rng, password, response, ClientRegistrationFinishParameters::default())
+        .finish(
+            rng,
+            password,
+            response,
+            ClientRegistrationFinishParameters::default(),
+        )
         .map_err(protocol_error)?;
     let export_key = Zeroizing::new(finish.export_key);
     Ok((
@@ -170,7 +137,10 @@ pub fn client_login_start(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ClientLoginState, Vec<u8>), CryptoError> {
     let start = ClientLogin::<CofferSuite>::start(rng, password).map_err(protocol_error)?;
-    Ok((ClientLoginState(start.state), start.message.serialize().to_vec()))
+    Ok((
+        ClientLoginState(start.state),
+        start.message.serialize().to_vec(),
+    ))
 }
 
 /// Client, login step 2: returns the finalization for the server and the export key.
@@ -188,7 +158,12 @@ pub fn client_login_finish(
     )?;
     let finish = state
         .0
-        .finish(rng, password, response, ClientLoginFinishParameters::default())
+        .finish(
+            rng,
+            password,
+            response,
+            ClientLoginFinishParameters::default(),
+        )
         .map_err(protocol_error)?;
     let export_key = Zeroizing::new(finish.export_key);
     Ok((
@@ -302,7 +277,10 @@ mod tests {
         setup: &ServerSetup,
         file: Option<&[u8]>,
         password: &[u8],
-    ) -> (Result<ExportKey, CryptoError>, Option<Result<(), CryptoError>>) {
+    ) -> (
+        Result<ExportKey, CryptoError>,
+        Option<Result<(), CryptoError>>,
+    ) {
         let (state, request) = client_login_start(password, &mut OsRng).unwrap();
         let (server_state, response) =
             server_login_start(setup, file, &request, EMAIL, &mut OsRng).unwrap();
@@ -355,19 +333,6 @@ mod tests {
     }
 
     #[test]
-    fn ksf_is_argon2id_v13_t3_m64mib_p4_with_zero_salt() {
-        use opaque_ke::ksf::Ksf;
-        let input = GenericArray::<u8, opaque_ke::generic_array::typenum::U64>::from([7u8; 64]);
-        let ours = CofferKsf::default().hash(input).unwrap();
-        let params = argon2::Params::new(65536, 3, 4, Some(64)).unwrap();
-        let mut expected = [0u8; 64];
-        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .hash_password_into(&[7u8; 64], &[0u8; 16], &mut expected)
-            .unwrap();
-        assert_eq!(ours.as_slice(), &expected[..]);
-    }
-
-    #[test]
     fn malformed_messages_are_invalid_format() {
         let setup = ServerSetup::generate(&mut OsRng);
         let (_, request) = client_registration_start(b"pw", &mut OsRng).unwrap();
@@ -387,7 +352,10 @@ mod tests {
             server_login_start(&setup, None, &login_request[1..], EMAIL, &mut OsRng).err(),
             Some(CryptoError::InvalidFormat)
         );
-        assert_eq!(server_login_finish(&[0; 3], &[0; 64]), Err(CryptoError::InvalidFormat));
+        assert_eq!(
+            server_login_finish(&[0; 3], &[0; 64]),
+            Err(CryptoError::InvalidFormat)
+        );
         assert!(ServerSetup::from_bytes(&[0; 5]).is_err());
         let mut setup_bytes = setup.to_bytes();
         setup_bytes.push(0);

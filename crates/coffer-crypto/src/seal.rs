@@ -151,7 +151,8 @@ pub fn open(
     if !bool::from(keys.commitment.ct_eq(commitment)) {
         return Err(CryptoError::DecryptionFailed);
     }
-    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::DecryptionFailed)?;
+    let nonce =
+        Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::DecryptionFailed)?;
     let mut buf = Zeroizing::new(ciphertext.to_vec());
     let len = keys
         .gcm
@@ -185,7 +186,11 @@ mod tests {
     fn empty_plaintext_round_trips() {
         let sealed = seal(&key(1), Purpose::Attributes, b"", [0; 12], b"");
         assert_eq!(sealed.len(), SEAL_OVERHEAD);
-        assert!(open(&key(1), Purpose::Attributes, b"", &sealed).unwrap().is_empty());
+        assert!(
+            open(&key(1), Purpose::Attributes, b"", &sealed)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

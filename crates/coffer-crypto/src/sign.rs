@@ -178,14 +178,20 @@ mod tests {
             hex::encode(key.public()),
             "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
         );
-        assert_eq!(hex::encode(key.sign_message(b"")), "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+        assert_eq!(
+            hex::encode(key.sign_message(b"")),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
     }
 
     #[test]
     fn message_layout() {
         let m = record([9; 32]).message();
         assert!(m.starts_with(b"coffer/v1/node-signature\0"));
-        assert_eq!(m.len(), 25 + 16 + 16 + 1 + 32 + (4 + 32) + (4 + 93) + (4 + 80) + 16 + (4 + 106) + 8 + 8 + 32);
+        assert_eq!(
+            m.len(),
+            25 + 16 + 16 + 1 + 32 + (4 + 32) + (4 + 93) + (4 + 80) + 16 + (4 + 106) + 8 + 8 + 32
+        );
         assert_eq!(&m[90..94], &32u32.to_be_bytes());
     }
 
@@ -202,29 +208,113 @@ mod tests {
         let good = record(key().public());
         let sig = good.sign(&key());
         let changes: Vec<(&str, NodeRecord)> = vec![
-            ("node_id", NodeRecord { node_id: [0; 16], ..good.clone() }),
-            ("parent_id", NodeRecord { parent_id: [0; 16], ..good.clone() }),
-            ("kind", NodeRecord { kind: KIND_FOLDER, ..good.clone() }),
-            ("author_key", NodeRecord { author_key: SigningKey::from_seed([8; 32]).public(), ..good.clone() }),
-            ("name_tag", NodeRecord { name_tag: &[3; 31], ..good.clone() }),
-            ("wrapped_key", NodeRecord { wrapped_key: &[0; 93], ..good.clone() }),
-            ("encrypted_attributes", NodeRecord { encrypted_attributes: &[5; 81], ..good.clone() }),
-            ("version_id", NodeRecord { version_id: [0; 16], ..good.clone() }),
-            ("content_header", NodeRecord { content_header: &[], ..good.clone() }),
-            ("ciphertext_size", NodeRecord { ciphertext_size: 1017, ..good.clone() }),
-            ("chunk_count", NodeRecord { chunk_count: 2, ..good.clone() }),
-            ("chunk_list_hash", NodeRecord { chunk_list_hash: [0; 32], ..good.clone() }),
+            (
+                "node_id",
+                NodeRecord {
+                    node_id: [0; 16],
+                    ..good.clone()
+                },
+            ),
+            (
+                "parent_id",
+                NodeRecord {
+                    parent_id: [0; 16],
+                    ..good.clone()
+                },
+            ),
+            (
+                "kind",
+                NodeRecord {
+                    kind: KIND_FOLDER,
+                    ..good.clone()
+                },
+            ),
+            (
+                "author_key",
+                NodeRecord {
+                    author_key: SigningKey::from_seed([8; 32]).public(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "name_tag",
+                NodeRecord {
+                    name_tag: &[3; 31],
+                    ..good.clone()
+                },
+            ),
+            (
+                "wrapped_key",
+                NodeRecord {
+                    wrapped_key: &[0; 93],
+                    ..good.clone()
+                },
+            ),
+            (
+                "encrypted_attributes",
+                NodeRecord {
+                    encrypted_attributes: &[5; 81],
+                    ..good.clone()
+                },
+            ),
+            (
+                "version_id",
+                NodeRecord {
+                    version_id: [0; 16],
+                    ..good.clone()
+                },
+            ),
+            (
+                "content_header",
+                NodeRecord {
+                    content_header: &[],
+                    ..good.clone()
+                },
+            ),
+            (
+                "ciphertext_size",
+                NodeRecord {
+                    ciphertext_size: 1017,
+                    ..good.clone()
+                },
+            ),
+            (
+                "chunk_count",
+                NodeRecord {
+                    chunk_count: 2,
+                    ..good.clone()
+                },
+            ),
+            (
+                "chunk_list_hash",
+                NodeRecord {
+                    chunk_list_hash: [0; 32],
+                    ..good.clone()
+                },
+            ),
         ];
         for (field, changed) in changes {
-            assert_eq!(changed.verify(&sig), Err(CryptoError::InvalidSignature), "{field}");
+            assert_eq!(
+                changed.verify(&sig),
+                Err(CryptoError::InvalidSignature),
+                "{field}"
+            );
         }
     }
 
     #[test]
     fn length_prefixes_prevent_field_shifting() {
         // Moving a byte from one variable field to the next changes the message.
-        let a = NodeRecord { name_tag: &[1, 2], wrapped_key: &[3], ..record([0; 32]) };
-        let b = NodeRecord { name_tag: &[1], wrapped_key: &[2, 3], ..record([0; 32]) };
+        let a = NodeRecord {
+            name_tag: &[1, 2],
+            wrapped_key: &[3],
+            ..record([0; 32])
+        };
+        let b = NodeRecord {
+            name_tag: &[1],
+            wrapped_key: &[2, 3],
+            ..record([0; 32])
+        };
         assert_ne!(a.message(), b.message());
     }
 
@@ -241,14 +331,23 @@ mod tests {
         assert_eq!(r.verify(&[]), Err(CryptoError::InvalidSignature));
         // Signed by another key than the one named in the record.
         let other = SigningKey::from_seed([8; 32]);
-        assert_eq!(r.verify(&r.sign(&other)), Err(CryptoError::InvalidSignature));
+        assert_eq!(
+            r.verify(&r.sign(&other)),
+            Err(CryptoError::InvalidSignature)
+        );
         // A record naming a key that is not a valid point.
         let mut not_a_point = [0xff; 32];
         not_a_point[31] = 0x7f;
-        assert_eq!(record(not_a_point).verify(&sig), Err(CryptoError::InvalidSignature));
+        assert_eq!(
+            record(not_a_point).verify(&sig),
+            Err(CryptoError::InvalidSignature)
+        );
         // The identity point (small order) is refused by strict verification.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert_eq!(record(identity).verify(&[0; 64]), Err(CryptoError::InvalidSignature));
+        assert_eq!(
+            record(identity).verify(&[0; 64]),
+            Err(CryptoError::InvalidSignature)
+        );
     }
 }

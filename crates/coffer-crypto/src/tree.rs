@@ -1,5 +1,5 @@
 //! The key tree: node keys wrapped by their parent's key, name tags and name rules
-//! (PROTOCOL.md §4, §6, §6.1). Attributes live in the [`attributes`] submodule.
+//! (PROTOCOL.md §4, §6, §6.1). Attributes ([`Attributes`]) live in a submodule.
 //!
 //! Sharing a folder shares its subtree because every node key is sealed by its parent's key;
 //! moving a node re-wraps exactly one key. The seal's context binds the wrapped key to its node
@@ -120,7 +120,12 @@ mod tests {
         fail(unwrap_node_key(&key(1), &[2; 16], &[7; 16], &wrapped));
         // Swapping node id and parent id is a different context too.
         fail(unwrap_node_key(&key(1), &[3; 16], &[2; 16], &wrapped));
-        fail(unwrap_node_key(&key(1), &[2; 16], &[3; 16], &wrapped[..wrapped.len() - 1]));
+        fail(unwrap_node_key(
+            &key(1),
+            &[2; 16],
+            &[3; 16],
+            &wrapped[..wrapped.len() - 1],
+        ));
         fail(unwrap_node_key(&key(1), &[2; 16], &[3; 16], &[]));
         for i in 0..wrapped.len() {
             let mut bad = wrapped.clone();
@@ -156,14 +161,34 @@ mod tests {
 
     #[test]
     fn name_rules() {
-        for ok in ["a", "report.pdf", "...", ".hidden", "a b", "文件", &"x".repeat(255)] {
+        for ok in [
+            "a",
+            "report.pdf",
+            "...",
+            ".hidden",
+            "a b",
+            "文件",
+            &"x".repeat(255),
+        ] {
             assert_eq!(validate_name(ok), Ok(()), "{ok}");
         }
         let too_long = "é".repeat(128); // 256 bytes
-        for bad in ["", ".", "..", "a/b", "/", "a\0b", &"x".repeat(256), &too_long] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "/",
+            "a\0b",
+            &"x".repeat(256),
+            &too_long,
+        ] {
             assert_eq!(validate_name(bad), Err(CryptoError::InvalidName), "{bad:?}");
         }
         assert_eq!(validate_name_allowing_root(""), Ok(()));
-        assert_eq!(validate_name_allowing_root(".."), Err(CryptoError::InvalidName));
+        assert_eq!(
+            validate_name_allowing_root(".."),
+            Err(CryptoError::InvalidName)
+        );
     }
 }

@@ -46,7 +46,10 @@ impl BlobStore {
     /// Putting the same bytes again is harmless.
     pub async fn put(&self, version: Id, index: u64, hash: &Hash, bytes: Bytes) -> Result<()> {
         self.objects
-            .put(&chunk_key(version, index, hash), PutPayload::from_bytes(bytes))
+            .put(
+                &chunk_key(version, index, hash),
+                PutPayload::from_bytes(bytes),
+            )
             .await?;
         Ok(())
     }
@@ -133,15 +136,39 @@ mod tests {
     async fn put_get_overwrite_and_delete() {
         let (_dir, blobs) = store();
         let (v, h) = (Id([7; 16]), [1u8; 32]);
-        blobs.put(v, 0, &h, Bytes::from_static(b"abc")).await.unwrap();
-        assert_eq!(blobs.get(v, 0, &h).await.unwrap(), Bytes::from_static(b"abc"));
-        blobs.put(v, 0, &h, Bytes::from_static(b"abc")).await.unwrap();
-        blobs.put(v, 1, &h, Bytes::from_static(b"def")).await.unwrap();
-        let streamed: Vec<Bytes> = blobs.get_stream(v, 1, &h).await.unwrap().try_collect().await.unwrap();
+        blobs
+            .put(v, 0, &h, Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(
+            blobs.get(v, 0, &h).await.unwrap(),
+            Bytes::from_static(b"abc")
+        );
+        blobs
+            .put(v, 0, &h, Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        blobs
+            .put(v, 1, &h, Bytes::from_static(b"def"))
+            .await
+            .unwrap();
+        let streamed: Vec<Bytes> = blobs
+            .get_stream(v, 1, &h)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(streamed.concat(), b"def");
-        assert!(matches!(blobs.get(v, 2, &h).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            blobs.get(v, 2, &h).await,
+            Err(StoreError::NotFound)
+        ));
         assert_eq!(blobs.delete_version(v).await.unwrap(), 2);
-        assert!(matches!(blobs.get(v, 0, &h).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            blobs.get(v, 0, &h).await,
+            Err(StoreError::NotFound)
+        ));
         assert_eq!(blobs.delete_version(v).await.unwrap(), 0);
     }
 
@@ -149,11 +176,20 @@ mod tests {
     async fn racing_hashes_get_distinct_objects() {
         let (_dir, blobs) = store();
         let v = Id([9; 16]);
-        blobs.put(v, 0, &[1; 32], Bytes::from_static(b"one")).await.unwrap();
-        blobs.put(v, 0, &[2; 32], Bytes::from_static(b"two")).await.unwrap();
+        blobs
+            .put(v, 0, &[1; 32], Bytes::from_static(b"one"))
+            .await
+            .unwrap();
+        blobs
+            .put(v, 0, &[2; 32], Bytes::from_static(b"two"))
+            .await
+            .unwrap();
         blobs.delete_chunk(v, 0, &[2; 32]).await.unwrap();
         blobs.delete_chunk(v, 0, &[2; 32]).await.unwrap();
-        assert_eq!(blobs.get(v, 0, &[1; 32]).await.unwrap(), Bytes::from_static(b"one"));
+        assert_eq!(
+            blobs.get(v, 0, &[1; 32]).await.unwrap(),
+            Bytes::from_static(b"one")
+        );
     }
 
     #[tokio::test]
@@ -168,7 +204,10 @@ mod tests {
             blobs.delete_version(a).await.unwrap();
         }
         let blobs = BlobStore::open_local(&path).unwrap();
-        assert!(matches!(blobs.get(a, 0, &h).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            blobs.get(a, 0, &h).await,
+            Err(StoreError::NotFound)
+        ));
         assert_eq!(blobs.get(b, 0, &h).await.unwrap(), Bytes::from_static(b"b"));
         // No staging files or empty directories left behind.
         assert!(!path.join("v").join("ab").exists());

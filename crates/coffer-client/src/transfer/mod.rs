@@ -10,12 +10,14 @@ mod get;
 mod local_tree;
 mod media_type;
 mod partial;
+mod pending;
 mod put;
 mod resume;
 mod source;
 mod upload;
 
 pub use get::GetSummary;
+pub use pending::PendingUpload;
 pub use put::PutSummary;
 
 use std::sync::Arc;

@@ -48,10 +48,6 @@ impl ChunkSource {
         })
     }
 
-    pub fn chunk_count(&self) -> u64 {
-        self.count
-    }
-
     /// The next chunk, or `None` after the last one.
     pub fn next_chunk(&mut self) -> Result<Option<EncryptedChunk>> {
         if self.next == self.count {

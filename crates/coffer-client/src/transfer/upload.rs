@@ -83,8 +83,12 @@ impl Drive {
             .collect();
         if let Some((s, encryptor)) = pick(&wanted, opened) {
             let upload_id = s.upload.id;
+            // The listing may be older than this file's turn (folder uploads): ask again which
+            // chunks arrived.
+            let mut upload = s.upload;
+            upload.received = self.api().upload(upload_id).await?.received;
             let session = Session {
-                upload: s.upload,
+                upload,
                 key: s.key,
                 encryptor,
             };

@@ -144,7 +144,8 @@ mod tests {
 
     fn header() -> Vec<u8> {
         let nk = SymmetricKey::from_bytes([1; 32]);
-        ContentKeys::derive(&nk, &[2; 16], &[3; 16], &[4; 32]).header(65536, &[2; 16], &[3; 16], &[4; 32])
+        ContentKeys::derive(&nk, &[2; 16], &[3; 16], &[4; 32])
+            .header(65536, &[2; 16], &[3; 16], &[4; 32])
     }
 
     #[test]
@@ -171,7 +172,11 @@ mod tests {
         for (i, v) in [(0, b'X'), (4, 2), (5, 2)] {
             let mut bad = h.clone();
             bad[i] = v;
-            assert_eq!(parse_header(&bad), Err(CryptoError::InvalidFormat), "byte {i}");
+            assert_eq!(
+                parse_header(&bad),
+                Err(CryptoError::InvalidFormat),
+                "byte {i}"
+            );
         }
         assert_eq!(parse_header(&h[..105]), Err(CryptoError::InvalidFormat));
         assert_eq!(parse_header(&[]), Err(CryptoError::InvalidFormat));
@@ -199,7 +204,62 @@ mod tests {
         for i in 0..HEADER_LEN {
             let mut bad = h.clone();
             bad[i] ^= 0x04;
-            assert_eq!(keys.check_header_mac(&bad), Err(CryptoError::DecryptionFailed), "{i}");
+            assert_eq!(
+                keys.check_header_mac(&bad),
+                Err(CryptoError::DecryptionFailed),
+                "{i}"
+            );
+        }
+    }
+
+    #[test]
+    fn decryptor_checks_key_ids_and_mac_first() {
+        use crate::content::ContentDecryptor;
+        let nk = SymmetricKey::from_bytes([1; 32]);
+        let h = header();
+        let open = |key: &SymmetricKey, version: &[u8; 16], h: &[u8]| {
+            ContentDecryptor::new(key, &[2; 16], version, h).err()
+        };
+        assert_eq!(open(&nk, &[3; 16], &h), None);
+        let other = SymmetricKey::from_bytes([8; 32]);
+        assert_eq!(
+            open(&other, &[3; 16], &h),
+            Some(CryptoError::DecryptionFailed)
+        );
+        assert_eq!(
+            open(&nk, &[7; 16], &h),
+            Some(CryptoError::Integrity("content header ids"))
+        );
+        for i in [50, HEADER_LEN - 1] {
+            let mut bad = h.clone();
+            bad[i] ^= 1;
+            assert_eq!(
+                open(&nk, &[3; 16], &bad),
+                Some(CryptoError::DecryptionFailed)
+            );
+        }
+        assert_eq!(
+            open(&nk, &[3; 16], &h[..100]),
+            Some(CryptoError::InvalidFormat)
+        );
+        assert_eq!(open(&nk, &[3; 16], &[]), Some(CryptoError::InvalidFormat));
+    }
+
+    #[test]
+    fn chunk_size_out_of_bounds_is_refused_even_with_a_valid_mac() {
+        use crate::content::{ContentDecryptor, ContentEncryptor};
+        let nk = SymmetricKey::from_bytes([1; 32]);
+        for bad in [0, MIN_CHUNK_SIZE - 1, MAX_CHUNK_SIZE + 1] {
+            assert_eq!(
+                ContentEncryptor::new(&nk, &[2; 16], &[3; 16], [4; 32], bad).err(),
+                Some(CryptoError::InvalidFormat)
+            );
+            let keys = ContentKeys::derive(&nk, &[2; 16], &[3; 16], &[4; 32]);
+            let h = keys.header(bad, &[2; 16], &[3; 16], &[4; 32]);
+            assert_eq!(
+                ContentDecryptor::new(&nk, &[2; 16], &[3; 16], &h).err(),
+                Some(CryptoError::InvalidFormat)
+            );
         }
     }
 }

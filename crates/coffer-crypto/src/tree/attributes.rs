@@ -155,7 +155,10 @@ mod tests {
 
     fn file_attrs() -> Attributes {
         let mut extra = Map::new();
-        extra.insert("zeta".into(), json!({"b": [1, {"y": 2, "x": 1}], "a": null}));
+        extra.insert(
+            "zeta".into(),
+            json!({"b": [1, {"y": 2, "x": 1}], "a": null}),
+        );
         extra.insert("alpha".into(), json!("kept"));
         Attributes {
             name: "report \"final\".pdf".into(),
@@ -228,9 +231,18 @@ mod tests {
         assert_eq!(open_text(b"not json"), Err(CryptoError::InvalidFormat));
         assert_eq!(open_text(b"[1]"), Err(CryptoError::InvalidFormat));
         assert_eq!(open_text(b"{}"), Err(CryptoError::InvalidFormat));
-        assert_eq!(open_text(br#"{"name":"a","size":-1}"#), Err(CryptoError::InvalidFormat));
-        assert_eq!(open_text(br#"{"name":"../x"}"#), Err(CryptoError::InvalidName));
-        assert_eq!(open_text(br#"{"name":".."}"#), Err(CryptoError::InvalidName));
+        assert_eq!(
+            open_text(br#"{"name":"a","size":-1}"#),
+            Err(CryptoError::InvalidFormat)
+        );
+        assert_eq!(
+            open_text(br#"{"name":"../x"}"#),
+            Err(CryptoError::InvalidName)
+        );
+        assert_eq!(
+            open_text(br#"{"name":".."}"#),
+            Err(CryptoError::InvalidName)
+        );
         assert!(open_text(br#"{"name":""}"#).is_ok());
     }
 

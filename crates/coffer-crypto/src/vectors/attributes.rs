@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::small::vector_meta;
 use super::{Construction, Hex, expect_eq, expect_error, fixed_bytes, required};
 use crate::keys::SymmetricKey;
 use crate::seal::{Purpose, seal};
@@ -71,7 +70,14 @@ fn bad_plaintext(description: &str, plaintext: &str, error: &str) -> AttributesV
         nonce: None,
         attributes: None,
         plaintext: Some(plaintext.into()),
-        sealed: seal(&node_key(), Purpose::Attributes, &node_id(), nonce(), plaintext.as_bytes()).into(),
+        sealed: seal(
+            &node_key(),
+            Purpose::Attributes,
+            &node_id(),
+            nonce(),
+            plaintext.as_bytes(),
+        )
+        .into(),
         error: Some(error.into()),
     }
 }
@@ -105,35 +111,106 @@ impl Construction for AttributesVector {
                 r#"{{"name":"hello.txt","size":14,"mtime":1700000000000,"media_type":"text/plain","blake3":"{blake3}"}}"#
             ),
         );
-        let as_node_key = seal(&node_key(), Purpose::NodeKey, &node_id(), nonce(), b"{\"name\":\"a\"}");
+        let as_node_key = seal(
+            &node_key(),
+            Purpose::NodeKey,
+            &node_id(),
+            nonce(),
+            b"{\"name\":\"a\"}",
+        );
         let failures = vec![
-            ("invalid-wrong-node-id", file.failing("opened for another node id (swapped between nodes)", |v| v.node_id.0[15] ^= 0x01)),
-            ("invalid-wrong-key", file.failing("opened with another key", |v| v.node_key = Hex(fixed_bytes::<32>("attributes/other-key").to_vec()))),
-            ("invalid-flipped-ciphertext", file.failing("a ciphertext byte flipped", |v| v.sealed.0[70] ^= 0x01)),
-            ("invalid-truncated", file.failing("last byte dropped", |v| { v.sealed.0.pop(); })),
-            ("invalid-node-key-purpose", file.failing("JSON sealed with purpose node-key and the same ctx", |v| v.sealed = as_node_key.into())),
+            (
+                "invalid-wrong-node-id",
+                file.failing("opened for another node id (swapped between nodes)", |v| {
+                    v.node_id.0[15] ^= 0x01
+                }),
+            ),
+            (
+                "invalid-wrong-key",
+                file.failing("opened with another key", |v| {
+                    v.node_key = Hex(fixed_bytes::<32>("attributes/other-key").to_vec())
+                }),
+            ),
+            (
+                "invalid-flipped-ciphertext",
+                file.failing("a ciphertext byte flipped", |v| v.sealed.0[70] ^= 0x01),
+            ),
+            (
+                "invalid-truncated",
+                file.failing("last byte dropped", |v| {
+                    v.sealed.0.pop();
+                }),
+            ),
+            (
+                "invalid-node-key-purpose",
+                file.failing("JSON sealed with purpose node-key and the same ctx", |v| {
+                    v.sealed = as_node_key.into()
+                }),
+            ),
         ];
         let mut all = vec![
-            ("valid-root", valid("the root: empty name", r#"{"name":""}"#)),
-            ("valid-folder", valid("a folder: name only", r#"{"name":"Photos 2024"}"#)),
+            (
+                "valid-root",
+                valid("the root: empty name", r#"{"name":""}"#),
+            ),
+            (
+                "valid-folder",
+                valid("a folder: name only", r#"{"name":"Photos 2024"}"#),
+            ),
             ("valid-file", file),
-            ("valid-unknown-members", valid(
-                "members unknown to version 1 are kept; canonical order sorts keys at every depth",
-                r#"{"name":"notes.md","size":0,"x_tags":["b","a"],"x_app":{"z":1,"a":{"y":true,"b":null}}}"#,
-            )),
-            ("valid-escapes", valid(
-                "JSON escapes and non-ASCII in the name",
-                "{\"name\":\"tab\\there \\\"quoted\\\" back\\\\slash \u{00e9}t\u{00e9} \u{6587}\u{4ef6} \\u0001\"}",
-            )),
+            (
+                "valid-unknown-members",
+                valid(
+                    "members unknown to version 1 are kept; canonical order sorts keys at every depth",
+                    r#"{"name":"notes.md","size":0,"x_tags":["b","a"],"x_app":{"z":1,"a":{"y":true,"b":null}}}"#,
+                ),
+            ),
+            (
+                "valid-escapes",
+                valid(
+                    "JSON escapes and non-ASCII in the name",
+                    "{\"name\":\"tab\\there \\\"quoted\\\" back\\\\slash \u{00e9}t\u{00e9} \u{6587}\u{4ef6} \\u0001\"}",
+                ),
+            ),
         ];
         all.extend(failures);
         all.extend([
-            ("invalid-not-json", bad_plaintext("the plaintext is not JSON", "name=a.txt", "invalid_format")),
-            ("invalid-not-object", bad_plaintext("the plaintext is a JSON array", r#"["a.txt"]"#, "invalid_format")),
-            ("invalid-missing-name", bad_plaintext("no name member", r#"{"size":1}"#, "invalid_format")),
-            ("invalid-negative-size", bad_plaintext("size is not an unsigned integer", r#"{"name":"a","size":-1}"#, "invalid_format")),
-            ("invalid-name-with-slash", bad_plaintext("a name with \"/\" (path traversal)", r#"{"name":"../etc/passwd"}"#, "invalid_name")),
-            ("invalid-name-dot-dot", bad_plaintext("the name \"..\"", r#"{"name":".."}"#, "invalid_name")),
+            (
+                "invalid-not-json",
+                bad_plaintext("the plaintext is not JSON", "name=a.txt", "invalid_format"),
+            ),
+            (
+                "invalid-not-object",
+                bad_plaintext(
+                    "the plaintext is a JSON array",
+                    r#"["a.txt"]"#,
+                    "invalid_format",
+                ),
+            ),
+            (
+                "invalid-missing-name",
+                bad_plaintext("no name member", r#"{"size":1}"#, "invalid_format"),
+            ),
+            (
+                "invalid-negative-size",
+                bad_plaintext(
+                    "size is not an unsigned integer",
+                    r#"{"name":"a","size":-1}"#,
+                    "invalid_format",
+                ),
+            ),
+            (
+                "invalid-name-with-slash",
+                bad_plaintext(
+                    "a name with \"/\" (path traversal)",
+                    r#"{"name":"../etc/passwd"}"#,
+                    "invalid_name",
+                ),
+            ),
+            (
+                "invalid-name-dot-dot",
+                bad_plaintext("the name \"..\"", r#"{"name":".."}"#, "invalid_name"),
+            ),
         ]);
         all
     }
@@ -147,11 +224,20 @@ impl Construction for AttributesVector {
         if !self.valid {
             return expect_error(opened, self.error.as_deref());
         }
-        let attrs: Attributes = serde_json::from_value(required(&self.attributes, "attributes")?.clone())
-            .map_err(|e| format!("attributes: {e}"))?;
-        expect_eq("canonical JSON", &attrs.to_canonical_json(), required(&self.plaintext, "plaintext")?)?;
+        let attrs: Attributes =
+            serde_json::from_value(required(&self.attributes, "attributes")?.clone())
+                .map_err(|e| format!("attributes: {e}"))?;
+        expect_eq(
+            "canonical JSON",
+            &attrs.to_canonical_json(),
+            required(&self.plaintext, "plaintext")?,
+        )?;
         let nonce = required(&self.nonce, "nonce")?.array("nonce")?;
-        expect_eq("seal", Hex(seal_attributes(&key, &node_id, &attrs, nonce)), self.sealed.clone())?;
+        expect_eq(
+            "seal",
+            Hex(seal_attributes(&key, &node_id, &attrs, nonce)),
+            self.sealed.clone(),
+        )?;
         expect_eq("open", opened, Ok(attrs))
     }
 }

@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::small::vector_meta;
 use super::{Construction, Hex, expect_eq, expect_error, fixed_bytes, plaintext_pattern, required};
 use crate::content::{
     ContentDecryptor, ContentEncryptor, ContentKeys, chunk_count, chunk_hash, chunk_list_hash,
@@ -71,9 +70,14 @@ impl Version {
 
     /// Header and chunks of the pattern plaintext of `size` bytes.
     fn encrypt(&self, size: u64) -> (Vec<u8>, Vec<Vec<u8>>) {
-        let (header, enc) =
-            ContentEncryptor::new(&self.node_key, &self.node_id, &self.version_id, self.salt, CHUNK_SIZE)
-                .expect("the chunk size is in bounds");
+        let (header, enc) = ContentEncryptor::new(
+            &self.node_key,
+            &self.node_id,
+            &self.version_id,
+            self.salt,
+            CHUNK_SIZE,
+        )
+        .expect("the chunk size is in bounds");
         let plain = plaintext_pattern(size as usize);
         let n = chunk_count(size, CHUNK_SIZE);
         let chunks = (0..n)
@@ -81,7 +85,8 @@ impl Version {
                 let start = (i * u64::from(CHUNK_SIZE)) as usize;
                 let len = plaintext_chunk_len(size, CHUNK_SIZE, i) as usize;
                 let mut buf = plain[start..start + len].to_vec();
-                enc.encrypt_chunk(i, i == n - 1, &mut buf).expect("lengths follow §5.2");
+                enc.encrypt_chunk(i, i == n - 1, &mut buf)
+                    .expect("lengths follow §5.2");
                 buf
             })
             .collect();
@@ -106,14 +111,27 @@ impl Version {
     }
 
     /// A failure vector: this version's reader given `header` and `chunks`.
-    fn failing(&self, description: &str, error: &str, size: u64, header: Vec<u8>, chunks: Vec<Vec<u8>>) -> ContentVector {
+    fn failing(
+        &self,
+        description: &str,
+        error: &str,
+        size: u64,
+        header: Vec<u8>,
+        chunks: Vec<Vec<u8>>,
+    ) -> ContentVector {
         ContentVector {
             error: Some(error.into()),
             ..self.reading(description, size, header, chunks)
         }
     }
 
-    fn reading(&self, description: &str, size: u64, header: Vec<u8>, chunks: Vec<Vec<u8>>) -> ContentVector {
+    fn reading(
+        &self,
+        description: &str,
+        size: u64,
+        header: Vec<u8>,
+        chunks: Vec<Vec<u8>>,
+    ) -> ContentVector {
         ContentVector {
             description: description.into(),
             valid: false,
@@ -136,8 +154,12 @@ impl Version {
 
     /// A header with a valid MAC for any chunk size, even one out of bounds.
     fn header_with_chunk_size(&self, chunk_size: u32) -> Vec<u8> {
-        ContentKeys::derive(&self.node_key, &self.node_id, &self.version_id, &self.salt)
-            .header(chunk_size, &self.node_id, &self.version_id, &self.salt)
+        ContentKeys::derive(&self.node_key, &self.node_id, &self.version_id, &self.salt).header(
+            chunk_size,
+            &self.node_id,
+            &self.version_id,
+            &self.salt,
+        )
     }
 }
 
@@ -150,13 +172,30 @@ impl Construction for ContentVector {
     const FOLDER: &'static str = "content";
 
     fn generate() -> Vec<(&'static str, Self)> {
-        let valid = |stem, description, size: u64| (stem, Version::new("a", &format!("v{size}")).valid(description, size));
+        let valid = |stem, description, size: u64| {
+            (
+                stem,
+                Version::new("a", &format!("v{size}")).valid(description, size),
+            )
+        };
         let mut all = vec![
             valid("valid-empty", "empty file: one empty final chunk", 0),
             valid("valid-1-byte", "one byte", 1),
-            valid("valid-one-full-chunk", "exactly one chunk: one full final chunk", 65536),
-            valid("valid-chunk-plus-1", "one full chunk and a final chunk of one byte", 65537),
-            valid("valid-three-chunks", "two full chunks and a partial final chunk", 150_000),
+            valid(
+                "valid-one-full-chunk",
+                "exactly one chunk: one full final chunk",
+                65536,
+            ),
+            valid(
+                "valid-chunk-plus-1",
+                "one full chunk and a final chunk of one byte",
+                65537,
+            ),
+            valid(
+                "valid-three-chunks",
+                "two full chunks and a partial final chunk",
+                150_000,
+            ),
         ];
 
         let f = Version::new("a", "failures");
@@ -172,7 +211,13 @@ impl Construction for ContentVector {
         let s0 = small[0].clone();
         let df = "decryption_failed";
         let bad_format = "invalid_format";
-        let mut wrong_key = f.failing("read with another node key", df, 1, h.clone(), small.clone());
+        let mut wrong_key = f.failing(
+            "read with another node key",
+            df,
+            1,
+            h.clone(),
+            small.clone(),
+        );
         wrong_key.node_key = Hex(fixed_bytes::<32>("content/other-node-key").to_vec());
 
         all.extend([
@@ -211,35 +256,81 @@ impl Construction for ContentVector {
             return expect_error(read, self.error.as_deref());
         }
         let plain = read.map_err(|e| format!("reading failed: {e}"))?;
-        expect_eq("pattern", required(&self.plaintext_pattern, "plaintext_pattern")?.as_str(), PATTERN)?;
-        expect_eq("plaintext", plain == plaintext_pattern(self.size as usize), true)?;
+        expect_eq(
+            "pattern",
+            required(&self.plaintext_pattern, "plaintext_pattern")?.as_str(),
+            PATTERN,
+        )?;
+        expect_eq(
+            "plaintext",
+            plain == plaintext_pattern(self.size as usize),
+            true,
+        )?;
         let version = Version {
             node_key: SymmetricKey::from_bytes(self.node_key.array("node_key")?),
             node_id: self.node_id.array("node_id")?,
             version_id: self.version_id.array("version_id")?,
             salt: required(&self.salt, "salt")?.array("salt")?,
         };
-        expect_eq("chunk_size", *required(&self.chunk_size, "chunk_size")?, CHUNK_SIZE)?;
+        expect_eq(
+            "chunk_size",
+            *required(&self.chunk_size, "chunk_size")?,
+            CHUNK_SIZE,
+        )?;
         let (header, chunks) = version.encrypt(self.size);
         expect_eq("header", Hex(header), self.header.clone())?;
-        expect_eq("chunks", chunks.into_iter().map(Hex).collect::<Vec<_>>() == self.chunks, true)?;
+        expect_eq(
+            "chunks",
+            chunks.into_iter().map(Hex).collect::<Vec<_>>() == self.chunks,
+            true,
+        )?;
         let hashes: Vec<[u8; 32]> = self.chunks.iter().map(|c| chunk_hash(&c.0)).collect();
         let expected_hashes = required(&self.chunk_hashes, "chunk_hashes")?;
-        expect_eq("chunk_hashes", hashes.iter().map(|h| Hex::from(*h)).collect::<Vec<_>>(), expected_hashes.clone())?;
-        expect_eq("chunk_list_hash", Hex::from(chunk_list_hash(&hashes)), required(&self.chunk_list_hash, "chunk_list_hash")?.clone())?;
-        expect_eq("chunk_count", chunk_count(self.size, CHUNK_SIZE), *required(&self.chunk_count, "chunk_count")?)?;
-        expect_eq("ciphertext_size", ciphertext_size(self.size, CHUNK_SIZE), *required(&self.ciphertext_size, "ciphertext_size")?)?;
+        expect_eq(
+            "chunk_hashes",
+            hashes.iter().map(|h| Hex::from(*h)).collect::<Vec<_>>(),
+            expected_hashes.clone(),
+        )?;
+        expect_eq(
+            "chunk_list_hash",
+            Hex::from(chunk_list_hash(&hashes)),
+            required(&self.chunk_list_hash, "chunk_list_hash")?.clone(),
+        )?;
+        expect_eq(
+            "chunk_count",
+            chunk_count(self.size, CHUNK_SIZE),
+            *required(&self.chunk_count, "chunk_count")?,
+        )?;
+        expect_eq(
+            "ciphertext_size",
+            ciphertext_size(self.size, CHUNK_SIZE),
+            *required(&self.ciphertext_size, "ciphertext_size")?,
+        )?;
         let total: u64 = self.chunks.iter().map(|c| c.0.len() as u64).sum();
-        expect_eq("sum of chunk lengths", total, ciphertext_size(self.size, CHUNK_SIZE))
+        expect_eq(
+            "sum of chunk lengths",
+            total,
+            ciphertext_size(self.size, CHUNK_SIZE),
+        )
     }
 }
 
 impl ContentVector {
     /// Reads the version like a client (see the module doc).
     fn read(&self) -> Result<Vec<u8>, CryptoError> {
-        let key = SymmetricKey::from_bytes(self.node_key.array("node_key").map_err(|_| CryptoError::InvalidFormat)?);
-        let node_id = self.node_id.array("node_id").map_err(|_| CryptoError::InvalidFormat)?;
-        let version_id = self.version_id.array("version_id").map_err(|_| CryptoError::InvalidFormat)?;
+        let key = SymmetricKey::from_bytes(
+            self.node_key
+                .array("node_key")
+                .map_err(|_| CryptoError::InvalidFormat)?,
+        );
+        let node_id = self
+            .node_id
+            .array("node_id")
+            .map_err(|_| CryptoError::InvalidFormat)?;
+        let version_id = self
+            .version_id
+            .array("version_id")
+            .map_err(|_| CryptoError::InvalidFormat)?;
         let dec = ContentDecryptor::new(&key, &node_id, &version_id, &self.header.0)?;
         let n = chunk_count(self.size, dec.chunk_size());
         if self.chunks.len() as u64 != n {

@@ -10,15 +10,31 @@
 //! vectors) or the expected error kind `error` (failure vectors, see [`CryptoError::kind`]).
 //! Binary values are lowercase hex.
 
+/// Implements the `valid`/`error` accessors of [`Construction`] for a vector struct.
+macro_rules! vector_meta {
+    () => {
+        fn valid(&self) -> bool {
+            self.valid
+        }
+        fn error(&self) -> Option<&str> {
+            self.error.as_deref()
+        }
+    };
+}
+
 mod attributes;
 mod content;
-mod signatures;
-mod small;
+mod key_container;
+mod names;
+mod node_key;
+mod node_signature;
+mod seal;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::CryptoError;
+use crate::keys::SymmetricKey;
 
 /// One generated vector file: its path relative to `testdata/vectors/` and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +68,11 @@ pub fn fixed_bytes<const N: usize>(label: &str) -> [u8; N] {
     out
 }
 
+/// A key named by `label` (see [`fixed_bytes`]).
+fn fixed_key(label: &str) -> SymmetricKey {
+    SymmetricKey::from_bytes(fixed_bytes(label))
+}
+
 /// The plaintext of the content vectors: byte `i` is `i mod 251`.
 pub fn plaintext_pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
@@ -60,14 +81,14 @@ pub fn plaintext_pattern(len: usize) -> Vec<u8> {
 /// Every vector, in a stable order.
 pub fn generate_all() -> Vec<VectorFile> {
     let mut files = Vec::new();
-    emit::<small::SealVector>(&mut files);
-    emit::<small::NodeKeyVector>(&mut files);
+    emit::<seal::SealVector>(&mut files);
+    emit::<node_key::NodeKeyVector>(&mut files);
     emit::<attributes::AttributesVector>(&mut files);
-    emit::<small::NameTagVector>(&mut files);
+    emit::<names::NameTagVector>(&mut files);
     emit::<content::ContentVector>(&mut files);
-    emit::<signatures::NodeSignatureVector>(&mut files);
-    emit::<signatures::KeyContainerVector>(&mut files);
-    emit::<small::PasswordKekVector>(&mut files);
+    emit::<node_signature::NodeSignatureVector>(&mut files);
+    emit::<key_container::KeyContainerVector>(&mut files);
+    emit::<names::PasswordKekVector>(&mut files);
     files
 }
 
@@ -76,14 +97,14 @@ pub fn generate_all() -> Vec<VectorFile> {
 pub fn check_file(path: &str, contents: &str) -> Result<(), String> {
     let folder = path.split('/').next().unwrap_or_default();
     match folder {
-        "seal" => check::<small::SealVector>(contents),
-        "node-key" => check::<small::NodeKeyVector>(contents),
+        "seal" => check::<seal::SealVector>(contents),
+        "node-key" => check::<node_key::NodeKeyVector>(contents),
         "attributes" => check::<attributes::AttributesVector>(contents),
-        "name-tag" => check::<small::NameTagVector>(contents),
+        "name-tag" => check::<names::NameTagVector>(contents),
         "content" => check::<content::ContentVector>(contents),
-        "node-signature" => check::<signatures::NodeSignatureVector>(contents),
-        "key-container" => check::<signatures::KeyContainerVector>(contents),
-        "password-kek" => check::<small::PasswordKekVector>(contents),
+        "node-signature" => check::<node_signature::NodeSignatureVector>(contents),
+        "key-container" => check::<key_container::KeyContainerVector>(contents),
+        "password-kek" => check::<names::PasswordKekVector>(contents),
         other => Err(format!("unknown vector folder {other:?}")),
     }
 }
@@ -120,7 +141,11 @@ fn check<C: Construction>(contents: &str) -> Result<(), String> {
 }
 
 /// Compares an actual output with the expected one.
-fn expect_eq<T: PartialEq + std::fmt::Debug>(what: &str, actual: T, expected: T) -> Result<(), String> {
+fn expect_eq<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    actual: T,
+    expected: T,
+) -> Result<(), String> {
     if actual == expected {
         Ok(())
     } else {
@@ -139,7 +164,9 @@ fn expect_error<T>(result: Result<T, CryptoError>, expected: Option<&str>) -> Re
 
 /// A required field of a valid vector.
 fn required<'a, T>(field: &'a Option<T>, name: &str) -> Result<&'a T, String> {
-    field.as_ref().ok_or_else(|| format!("missing field {name}"))
+    field
+        .as_ref()
+        .ok_or_else(|| format!("missing field {name}"))
 }
 
 /// Bytes written as lowercase hex in the JSON files.
@@ -185,7 +212,9 @@ impl<'de> Deserialize<'de> for Hex {
         if text.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(serde::de::Error::custom("hex must be lowercase"));
         }
-        hex::decode(&text).map(Hex).map_err(serde::de::Error::custom)
+        hex::decode(&text)
+            .map(Hex)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -215,7 +244,12 @@ mod tests {
         paths.dedup();
         assert_eq!(paths.len(), files.len());
         for folder in FOLDERS {
-            assert!(files.iter().any(|f| f.path.starts_with(&format!("{folder}/"))), "{folder}");
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.path.starts_with(&format!("{folder}/"))),
+                "{folder}"
+            );
         }
         for file in &files {
             check_file(&file.path, &file.contents).unwrap_or_else(|e| panic!("{}: {e}", file.path));

@@ -36,8 +36,14 @@ async fn sqlite_keeps_everything_across_reopen() {
     meta.close().await;
 
     let meta = MetaStore::open_sqlite(&path).await.unwrap();
-    assert_eq!(meta.get_node(account, folder.id).await.unwrap().parent_id, Some(root));
-    assert_eq!(meta.init_server_config("k", b"second").await.unwrap(), b"first");
+    assert_eq!(
+        meta.get_node(account, folder.id).await.unwrap().parent_id,
+        Some(root)
+    );
+    assert_eq!(
+        meta.init_server_config("k", b"second").await.unwrap(),
+        b"first"
+    );
     assert_eq!(meta.server_config("k").await.unwrap().unwrap(), b"first");
 }
 
@@ -71,7 +77,9 @@ pub(crate) async fn new_account(meta: &MetaStore, email: &str) -> (Id, Id) {
         key_container: "{}".to_string(),
         root: new_folder(root, None, b""),
     };
-    meta.create_account(&account, NOW).await.expect("create account");
+    meta.create_account(&account, NOW)
+        .await
+        .expect("create account");
     (id, root)
 }
 

@@ -15,14 +15,31 @@ async fn folders_are_created_under_folders_with_unique_names(meta: &MetaStore) {
     let docs = folder_in(root, b"docs");
     let node = meta.create_folder(account, &docs, NOW + 1).await.unwrap();
     assert_eq!(node, meta.get_node(account, docs.id).await.unwrap());
-    assert_eq!((node.revision, node.created_at, node.kind), (1, NOW + 1, NodeKind::Folder));
+    assert_eq!(
+        (node.revision, node.created_at, node.kind),
+        (1, NOW + 1, NodeKind::Folder)
+    );
 
     assert_err(meta.create_folder(account, &docs, NOW).await, "IdExists");
-    assert_err(meta.create_folder(account, &folder_in(root, b"docs"), NOW).await, "NameExists");
-    assert_err(meta.create_folder(account, &folder_in(Id::random(), b"x"), NOW).await, "NotFound");
-    assert_err(meta.create_folder(account, &new_folder(Id::random(), None, b"r"), NOW).await, "InvalidMove");
+    assert_err(
+        meta.create_folder(account, &folder_in(root, b"docs"), NOW)
+            .await,
+        "NameExists",
+    );
+    assert_err(
+        meta.create_folder(account, &folder_in(Id::random(), b"x"), NOW)
+            .await,
+        "NotFound",
+    );
+    assert_err(
+        meta.create_folder(account, &new_folder(Id::random(), None, b"r"), NOW)
+            .await,
+        "InvalidMove",
+    );
     // The same name in another folder is fine.
-    meta.create_folder(account, &folder_in(docs.id, b"docs"), NOW).await.unwrap();
+    meta.create_folder(account, &folder_in(docs.id, b"docs"), NOW)
+        .await
+        .unwrap();
 }
 
 async fn children_page_by_id_and_find_by_name_tag(meta: &MetaStore) {
@@ -49,12 +66,24 @@ async fn children_page_by_id_and_find_by_name_tag(meta: &MetaStore) {
     let exact = meta.children(account, root, None, 7).await.unwrap();
     assert_eq!((exact.items.len(), exact.next_after), (7, None));
 
-    let found = meta.child_by_name_tag(account, root, &[4; 32]).await.unwrap().unwrap();
+    let found = meta
+        .child_by_name_tag(account, root, &[4; 32])
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.name_tag, vec![4; 32]);
-    assert!(meta.child_by_name_tag(account, root, &[9; 32]).await.unwrap().is_none());
+    assert!(
+        meta.child_by_name_tag(account, root, &[9; 32])
+            .await
+            .unwrap()
+            .is_none()
+    );
     let leaf = meta.children(account, ids[0], None, 10).await.unwrap();
     assert!(leaf.items.is_empty());
-    assert_err(meta.children(account, Id::random(), None, 10).await, "NotFound");
+    assert_err(
+        meta.children(account, Id::random(), None, 10).await,
+        "NotFound",
+    );
 }
 
 fn update_to(parent: Id, tag: &[u8], base_revision: u64) -> NodeUpdate {
@@ -78,24 +107,63 @@ async fn moves_check_revision_cycles_and_names(meta: &MetaStore) {
         meta.create_folder(account, f, NOW).await.unwrap();
     }
     // Rename in place, then move under b.
-    let renamed = meta.update_node(account, a.id, &update_to(root, b"a2", 1), NOW + 5).await.unwrap();
-    assert_eq!((renamed.revision, renamed.updated_at, renamed.created_at), (2, NOW + 5, NOW));
+    let renamed = meta
+        .update_node(account, a.id, &update_to(root, b"a2", 1), NOW + 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.revision, renamed.updated_at, renamed.created_at),
+        (2, NOW + 5, NOW)
+    );
     assert_eq!(renamed.wrapped_key, vec![11; 93]);
-    assert_err(meta.update_node(account, a.id, &update_to(b.id, b"a", 1), NOW).await, "RevisionConflict");
-    let moved = meta.update_node(account, a.id, &update_to(b.id, b"a", 2), NOW).await.unwrap();
+    assert_err(
+        meta.update_node(account, a.id, &update_to(b.id, b"a", 1), NOW)
+            .await,
+        "RevisionConflict",
+    );
+    let moved = meta
+        .update_node(account, a.id, &update_to(b.id, b"a", 2), NOW)
+        .await
+        .unwrap();
     assert_eq!(moved.parent_id, Some(b.id));
 
     // Cycles, the root, names, unknown targets.
-    assert_err(meta.update_node(account, b.id, &update_to(a_child.id, b"b", 1), NOW).await, "InvalidMove");
-    assert_err(meta.update_node(account, b.id, &update_to(b.id, b"b", 1), NOW).await, "InvalidMove");
-    assert_err(meta.update_node(account, root, &update_to(b.id, b"r", 1), NOW).await, "InvalidMove");
+    assert_err(
+        meta.update_node(account, b.id, &update_to(a_child.id, b"b", 1), NOW)
+            .await,
+        "InvalidMove",
+    );
+    assert_err(
+        meta.update_node(account, b.id, &update_to(b.id, b"b", 1), NOW)
+            .await,
+        "InvalidMove",
+    );
+    assert_err(
+        meta.update_node(account, root, &update_to(b.id, b"r", 1), NOW)
+            .await,
+        "InvalidMove",
+    );
     let c = folder_in(root, b"c");
     meta.create_folder(account, &c, NOW).await.unwrap();
-    assert_err(meta.update_node(account, c.id, &update_to(root, b"b", 1), NOW).await, "NameExists");
-    assert_err(meta.update_node(account, c.id, &update_to(Id::random(), b"c", 1), NOW).await, "NotFound");
-    assert_err(meta.update_node(account, Id::random(), &update_to(root, b"z", 1), NOW).await, "NotFound");
+    assert_err(
+        meta.update_node(account, c.id, &update_to(root, b"b", 1), NOW)
+            .await,
+        "NameExists",
+    );
+    assert_err(
+        meta.update_node(account, c.id, &update_to(Id::random(), b"c", 1), NOW)
+            .await,
+        "NotFound",
+    );
+    assert_err(
+        meta.update_node(account, Id::random(), &update_to(root, b"z", 1), NOW)
+            .await,
+        "NotFound",
+    );
     // Keeping one's own name is not a clash.
-    meta.update_node(account, c.id, &update_to(root, b"c", 1), NOW).await.unwrap();
+    meta.update_node(account, c.id, &update_to(root, b"c", 1), NOW)
+        .await
+        .unwrap();
 }
 
 async fn delete_removes_the_subtree_and_queues_versions(meta: &MetaStore) {
@@ -110,7 +178,10 @@ async fn delete_removes_the_subtree_and_queues_versions(meta: &MetaStore) {
     let version = file.content.as_ref().unwrap().version_id;
 
     assert_err(meta.delete_subtree(account, root, NOW).await, "InvalidMove");
-    assert_err(meta.delete_subtree(account, Id::random(), NOW).await, "NotFound");
+    assert_err(
+        meta.delete_subtree(account, Id::random(), NOW).await,
+        "NotFound",
+    );
     let versions = meta.delete_subtree(account, top.id, NOW).await.unwrap();
     assert_eq!(versions, vec![version]);
     for id in [top.id, mid.id, file.id] {
@@ -131,10 +202,24 @@ async fn another_account_sees_nothing(meta: &MetaStore) {
     assert_err(meta.get_node(thief, folder.id).await, "NotFound");
     assert_err(meta.get_node(thief, root).await, "NotFound");
     assert_err(meta.children(thief, root, None, 10).await, "NotFound");
-    assert_err(meta.child_by_name_tag(thief, root, b"private").await, "NotFound");
-    assert_err(meta.create_folder(thief, &folder_in(root, b"x"), NOW).await, "NotFound");
-    assert_err(meta.update_node(thief, folder.id, &update_to(thief_root, b"p", 1), NOW).await, "NotFound");
-    assert_err(meta.update_node(owner, folder.id, &update_to(thief_root, b"p", 1), NOW).await, "NotFound");
+    assert_err(
+        meta.child_by_name_tag(thief, root, b"private").await,
+        "NotFound",
+    );
+    assert_err(
+        meta.create_folder(thief, &folder_in(root, b"x"), NOW).await,
+        "NotFound",
+    );
+    assert_err(
+        meta.update_node(thief, folder.id, &update_to(thief_root, b"p", 1), NOW)
+            .await,
+        "NotFound",
+    );
+    assert_err(
+        meta.update_node(owner, folder.id, &update_to(thief_root, b"p", 1), NOW)
+            .await,
+        "NotFound",
+    );
     assert_err(meta.delete_subtree(thief, folder.id, NOW).await, "NotFound");
     meta.get_node(owner, folder.id).await.unwrap();
     assert_eq!(meta.usage(thief).await.unwrap(), UsageRecord::default());

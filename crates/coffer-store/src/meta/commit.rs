@@ -47,10 +47,11 @@ impl MetaStore {
             return Err(StoreError::UploadExpired);
         }
 
-        let chunk_rows = sqlx::query("SELECT idx, hash FROM chunks WHERE version_id = $1 ORDER BY idx")
-            .bind(&upload.version_id.0[..])
-            .fetch_all(&mut *tx)
-            .await?;
+        let chunk_rows =
+            sqlx::query("SELECT idx, hash FROM chunks WHERE version_id = $1 ORDER BY idx")
+                .bind(&upload.version_id.0[..])
+                .fetch_all(&mut *tx)
+                .await?;
         if chunk_rows.len() as u64 != upload.chunk_count {
             return Err(StoreError::UploadIncomplete);
         }

@@ -87,11 +87,13 @@ impl MetaStore {
     /// stored afterwards: the first writer wins, so concurrent starts agree on one setting.
     pub async fn init_server_config(&self, key: &str, value: &[u8]) -> Result<Vec<u8>> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("INSERT INTO server_config (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO server_config (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
         let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM server_config WHERE key = $1")
             .bind(key)
             .fetch_one(&mut *tx)

@@ -51,7 +51,11 @@ impl MetaStore {
         let mut items = rows.iter().map(node_from_row).collect::<Result<Vec<_>>>()?;
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
-        let next_after = if more { items.last().map(|n| n.id) } else { None };
+        let next_after = if more {
+            items.last().map(|n| n.id)
+        } else {
+            None
+        };
         Ok(ChildPage { items, next_after })
     }
 

@@ -79,8 +79,8 @@ pub(crate) fn node_from_row(row: &SqliteRow) -> Result<NodeRecord> {
     let content = match kind {
         NodeKind::Folder => None,
         NodeKind::File => {
-            let version_id = opt_id_at(row, "version_id")?
-                .ok_or(StoreError::Corrupt("file without version"))?;
+            let version_id =
+                opt_id_at(row, "version_id")?.ok_or(StoreError::Corrupt("file without version"))?;
             let header: Option<Vec<u8>> = row.try_get("header")?;
             let list_hash: Option<Vec<u8>> = row.try_get("chunk_list_hash")?;
             let size = |col: &'static str| -> Result<i64> {

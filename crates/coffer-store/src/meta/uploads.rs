@@ -78,7 +78,12 @@ impl MetaStore {
         .bind(i64::from(upload.chunk_size))
         .bind(to_i64(upload.ciphertext_size, "ciphertext_size")?)
         .bind(to_i64(upload.chunk_count, "chunk_count")?)
-        .bind(upload.base_revision.map(|r| to_i64(r, "base_revision")).transpose()?)
+        .bind(
+            upload
+                .base_revision
+                .map(|r| to_i64(r, "base_revision"))
+                .transpose()?,
+        )
         .bind(now)
         .bind(upload.expires_at)
         .execute(&mut *tx)
@@ -144,7 +149,10 @@ impl MetaStore {
         .bind(parent_bytes)
         .fetch_all(&mut *conn)
         .await?;
-        let mut uploads = rows.iter().map(upload_from_row).collect::<Result<Vec<_>>>()?;
+        let mut uploads = rows
+            .iter()
+            .map(upload_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let chunk_rows = sqlx::query(concat!(
             "SELECT version_id, idx FROM chunks WHERE version_id IN (SELECT version_id",
             open_of_account!(),

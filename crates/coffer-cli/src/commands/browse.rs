@@ -1,0 +1,44 @@
+//! ls, tree, df.
+
+use super::{print_json, print_lines};
+use crate::context::Context;
+use crate::output::{JsonEntry, human_size, long_line, short_line, tree_lines};
+use anyhow::Result;
+
+pub async fn ls(ctx: &Context, path: &str, long: bool, json: bool) -> Result<()> {
+    let entries = ctx.drive()?.ls(path).await?;
+    if json {
+        let items: Vec<_> = entries.iter().map(JsonEntry::of).collect();
+        return print_json(&items);
+    }
+    let line = if long { long_line } else { short_line };
+    print_lines(entries.iter().map(line))
+}
+
+pub async fn tree(ctx: &Context, path: &str, json: bool) -> Result<()> {
+    let tree = ctx.drive()?.tree(path).await?;
+    if json {
+        return print_json(&JsonEntry::tree(&tree));
+    }
+    print_lines(tree_lines(&tree))
+}
+
+pub async fn df(ctx: &Context, json: bool) -> Result<()> {
+    let usage = ctx.drive()?.usage().await?;
+    if json {
+        return print_json(&usage);
+    }
+    let mut lines = vec![format!(
+        "{} used by {} files in {} folders",
+        human_size(usage.bytes_used),
+        usage.files,
+        usage.folders
+    )];
+    if usage.pending_upload_bytes > 0 {
+        lines.push(format!(
+            "{} held by unfinished uploads",
+            human_size(usage.pending_upload_bytes)
+        ));
+    }
+    print_lines(lines)
+}

@@ -1,0 +1,66 @@
+//! One function per command: parse → SDK → print.
+
+mod account;
+mod browse;
+mod edit;
+mod transfer;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use anyhow::Result;
+use clap::CommandFactory;
+use std::io::Write;
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::new(cli.global)?;
+    match cli.command {
+        Command::Signup { email } => account::signup(&ctx, &email).await,
+        Command::Login { email } => account::login(&ctx, email).await,
+        Command::Logout => account::logout(&ctx).await,
+        Command::Whoami { json } => account::whoami(&ctx, json).await,
+        Command::Put { recursive, paths } => transfer::put(&ctx, recursive, paths).await,
+        Command::Get {
+            recursive,
+            src,
+            dest,
+        } => transfer::get(&ctx, recursive, &src, &dest).await,
+        Command::Ls { long, json, path } => browse::ls(&ctx, &path, long, json).await,
+        Command::Tree { json, path } => browse::tree(&ctx, &path, json).await,
+        Command::Df { json } => browse::df(&ctx, json).await,
+        Command::Mkdir { parents, paths } => edit::mkdir(&ctx, parents, &paths).await,
+        Command::Mv { src, dest } => edit::mv(&ctx, &src, &dest).await,
+        Command::Rm { recursive, paths } => edit::rm(&ctx, recursive, &paths).await,
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut out);
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes lines to standard output, surfacing a closed pipe as an error (never a panic).
+pub fn print_lines(lines: impl IntoIterator<Item = String>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Pretty JSON on standard output.
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// An informational message on standard error, unless `--quiet`.
+pub fn say(ctx: &Context, message: &str) {
+    if ctx.chatty() {
+        eprintln!("{message}");
+    }
+}

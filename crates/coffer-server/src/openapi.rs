@@ -1,0 +1,127 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations and the
+//! wire types' `ToSchema` derives — never written by hand. `docs/openapi.json` is this output
+//! (`coffer-server openapi > docs/openapi.json`); a test fails when the two differ.
+
+use crate::routes::{accounts, chunks, meta, nodes, uploads};
+use coffer_api::Problem;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "coffer",
+        description = "HTTP API of the coffer end-to-end encrypted drive. Every binary field is \
+            base64url without padding, every id 32 lowercase hex characters; the formats are \
+            specified in docs/PROTOCOL.md. Every error is application/problem+json with a \
+            stable `code`.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        meta::healthz,
+        meta::openapi_json,
+        accounts::signup_start,
+        accounts::signup_finish,
+        accounts::login_start,
+        accounts::login_finish,
+        accounts::logout,
+        accounts::account,
+        accounts::usage,
+        nodes::get_node,
+        nodes::children,
+        nodes::create_folder,
+        nodes::update_node,
+        nodes::delete_node,
+        chunks::get_chunk,
+        uploads::create_upload,
+        uploads::list_uploads,
+        uploads::get_upload,
+        uploads::delete_upload,
+        uploads::commit_upload,
+        chunks::put_chunk,
+    ),
+    components(schemas(Problem, coffer_api::ErrorCode)),
+    modifiers(&BearerAndProblems),
+    tags(
+        (name = "service", description = "Health and this document"),
+        (name = "accounts", description = "OPAQUE signup and login, sessions, the account"),
+        (name = "nodes", description = "The encrypted file tree and chunk downloads"),
+        (name = "uploads", description = "Resumable upload sessions and chunk uploads"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer security scheme, and to every operation a `default` response: the
+/// problem+json error every route may return.
+struct BearerAndProblems;
+
+impl Modify for BearerAndProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        let problem = ResponseBuilder::new()
+            .description("An error, with a stable `code` (see ErrorCode)")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .insert("default".to_string(), RefOr::T(problem.clone()));
+            }
+        }
+    }
+}
+
+/// The document as pretty JSON with a final newline, built once.
+pub fn document_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut json = ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the OpenAPI document is plain data and always serialises");
+        json.push('\n');
+        json
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == document_json(),
+            "docs/openapi.json is stale: run `cargo run -p coffer-server -- openapi > docs/openapi.json`"
+        );
+    }
+
+    #[test]
+    fn every_route_is_documented_with_errors() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 17);
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                assert!(op["responses"]["default"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}

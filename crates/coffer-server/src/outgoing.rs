@@ -1,0 +1,71 @@
+//! Store records turned into response bodies.
+
+use crate::error::ApiError;
+use coffer_api::{AccountInfo, B64, ContentInfo, KeyContainer, Node, Upload, Usage};
+use coffer_store::{AccountRecord, NodeRecord, UploadRecord, UsageRecord};
+
+pub fn node(record: NodeRecord) -> Node {
+    Node {
+        id: record.id,
+        parent_id: record.parent_id,
+        kind: record.kind,
+        author_key: B64(record.author_key),
+        name_tag: B64(record.name_tag),
+        wrapped_key: B64(record.wrapped_key),
+        encrypted_attributes: B64(record.encrypted_attributes),
+        signature: B64(record.signature),
+        content: record.content.map(|c| ContentInfo {
+            version_id: c.version_id,
+            header: B64(c.header),
+            chunk_size: c.chunk_size,
+            ciphertext_size: c.ciphertext_size,
+            chunk_count: c.chunk_count,
+            chunk_list_hash: B64(c.chunk_list_hash.to_vec()),
+        }),
+        revision: record.revision,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
+}
+
+pub fn upload(record: UploadRecord) -> Upload {
+    Upload {
+        id: record.id,
+        node_id: record.node_id,
+        parent_id: record.parent_id,
+        version_id: record.version_id,
+        name_tag: B64(record.name_tag),
+        wrapped_key: B64(record.wrapped_key),
+        encrypted_attributes: B64(record.encrypted_attributes),
+        header: B64(record.header),
+        chunk_size: record.chunk_size,
+        ciphertext_size: record.ciphertext_size,
+        chunk_count: record.chunk_count,
+        base_revision: record.base_revision,
+        received: record.received,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    }
+}
+
+/// The account as its owner sees it. The key container was validated JSON when stored; if it
+/// no longer parses, the store is corrupt.
+pub fn account(record: AccountRecord) -> Result<AccountInfo, ApiError> {
+    let key_container: KeyContainer = serde_json::from_str(&record.key_container)
+        .map_err(|_| ApiError::internal(&"stored key container does not parse"))?;
+    Ok(AccountInfo {
+        account_id: record.id,
+        email: record.email,
+        root_id: record.root_id,
+        key_container,
+    })
+}
+
+pub fn usage(record: UsageRecord) -> Usage {
+    Usage {
+        bytes_used: record.bytes_used,
+        files: record.files,
+        folders: record.folders,
+        pending_upload_bytes: record.pending_upload_bytes,
+    }
+}

@@ -1,0 +1,242 @@
+//! Chunk transfer: upload one encrypted chunk into a session, download one chunk of a file's
+//! current version.
+//!
+//! An upload holds at most one chunk in memory (≤ 16 MiB + 16), read as it streams in and
+//! hashed on the way; a body longer than the session allows is refused as soon as it is. The
+//! blob is written (durably) before the chunk row that references it. Downloads stream the blob.
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::extract::ApiPath;
+use crate::state::{AppState, now_ms};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use coffer_api::{CHUNK_HASH_HEADER, CHUNK_OVERHEAD, ErrorCode, Id};
+use coffer_store::{ChunkTarget, StoreError, UploadState};
+use futures::StreamExt;
+
+/// Stores chunk `index` of an upload session. The body is the raw ciphertext; the
+/// `x-coffer-chunk-hash` header its hex BLAKE3. Sending the same bytes again succeeds.
+/// `400 chunk_size_wrong`, `chunk_hash_mismatch`, `chunk_index_out_of_range`;
+/// `409 chunk_conflict`, `upload_committed`; `410 upload_expired`; `413 payload_too_large`.
+#[utoipa::path(put, path = "/api/v1/uploads/{id}/chunks/{index}", tag = "uploads",
+    security(("bearer" = [])),
+    params(
+        ("id" = Id, Path, description = "Upload id"),
+        ("index" = u64, Path, description = "Chunk index, from 0"),
+        ("x-coffer-chunk-hash" = String, Header, description = "Hex BLAKE3 of the body"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 204, description = "The chunk is stored")))]
+pub async fn put_chunk(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath((id, index)): ApiPath<(Id, u64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let declared = declared_hash(&headers)?;
+    let target = state.meta.chunk_target(auth.account_id, id, index).await?;
+    if target.state == UploadState::Committed {
+        return Err(StoreError::UploadCommitted.into());
+    }
+    if target.expires_at <= now_ms() {
+        return Err(StoreError::UploadExpired.into());
+    }
+    if index >= target.chunk_count {
+        return Err(ApiError::new(
+            ErrorCode::ChunkIndexOutOfRange,
+            "the index is beyond the upload's chunk count",
+        ));
+    }
+    if target.stored_hash.is_some_and(|stored| stored != declared) {
+        return Err(StoreError::ChunkConflict.into());
+    }
+    let expected = expected_len(&target, index)?;
+    let max = u64::from(target.chunk_size) + CHUNK_OVERHEAD;
+    if let Some(length) = content_length(&headers) {
+        check_length(length, expected, max)?;
+    }
+    let (bytes, hash) = read_chunk(body, expected, max).await?;
+    if hash != declared {
+        return Err(ApiError::new(
+            ErrorCode::ChunkHashMismatch,
+            "the body does not hash to x-coffer-chunk-hash",
+        ));
+    }
+    if target.stored_hash == Some(hash) {
+        return Ok(StatusCode::NO_CONTENT); // a retry of a chunk already stored
+    }
+
+    let version = target.version_id;
+    state.blobs.put(version, index, &hash, bytes).await?;
+    let recorded = state
+        .meta
+        .record_chunk(auth.account_id, id, index, expected, &hash, now_ms())
+        .await;
+    match recorded {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => {
+            // Our object has a key of its own (the hash is in it): when another hash won the
+            // index, or the session is gone, it is garbage nobody else refers to.
+            if matches!(e, StoreError::ChunkConflict | StoreError::NotFound) {
+                if let Err(cleanup) = state.blobs.delete_chunk(version, index, &hash).await {
+                    tracing::warn!(error = %cleanup, "could not delete an orphan chunk");
+                }
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// One chunk of a file's current version, as stored (ciphertext), with its hash in
+/// `x-coffer-chunk-hash`. Any other version is `404 not_found`.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}", tag = "nodes",
+    security(("bearer" = [])),
+    params(
+        ("id" = Id, Path, description = "File node id"),
+        ("version_id" = Id, Path, description = "The node's current version id"),
+        ("index" = u64, Path, description = "Chunk index, from 0"),
+    ),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>,
+        headers(("x-coffer-chunk-hash" = String, description = "Hex BLAKE3 of the body")))))]
+pub async fn get_chunk(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath((node, version, index)): ApiPath<(Id, Id, u64)>,
+) -> Result<Response, ApiError> {
+    let chunk = state
+        .meta
+        .chunk_for_download(auth.account_id, node, version, index)
+        .await?;
+    let stream = match state.blobs.get_stream(version, index, &chunk.hash).await {
+        Ok(stream) => stream,
+        Err(StoreError::NotFound) => return Err(ApiError::internal(&"a stored chunk's blob is missing")),
+        Err(e) => return Err(e.into()),
+    };
+    let hash = HeaderValue::from_str(&hex::encode(chunk.hash))
+        .map_err(|e| ApiError::internal(&e))?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
+        (header::CONTENT_LENGTH, HeaderValue::from(chunk.size)),
+        (header::HeaderName::from_static(CHUNK_HASH_HEADER), hash),
+    ];
+    Ok((headers, Body::from_stream(stream)).into_response())
+}
+
+fn declared_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    let bad = || ApiError::bad_request("x-coffer-chunk-hash must be 64 hex digits");
+    let text = headers
+        .get(CHUNK_HASH_HEADER)
+        .ok_or_else(|| ApiError::bad_request("x-coffer-chunk-hash is required"))?
+        .to_str()
+        .map_err(|_| bad())?;
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(text, &mut hash).map_err(|_| bad())?;
+    Ok(hash)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// The ciphertext length chunk `index` must have: full chunks, then the remainder.
+fn expected_len(target: &ChunkTarget, index: u64) -> Result<u64, ApiError> {
+    let full = u64::from(target.chunk_size) + CHUNK_OVERHEAD;
+    if index + 1 < target.chunk_count {
+        return Ok(full);
+    }
+    (target.chunk_count - 1)
+        .checked_mul(full)
+        .and_then(|before| target.ciphertext_size.checked_sub(before))
+        .ok_or_else(|| ApiError::internal(&"stored upload geometry is inconsistent"))
+}
+
+fn check_length(length: u64, expected: u64, max: u64) -> Result<(), ApiError> {
+    if length > max {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "the chunk is larger than the upload's chunk size allows",
+        ));
+    }
+    if length != expected {
+        return Err(ApiError::new(
+            ErrorCode::ChunkSizeWrong,
+            format!("chunk must be {expected} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the body into one buffer, hashing as it arrives; stops as soon as it exceeds `max`.
+async fn read_chunk(body: Body, expected: u64, max: u64) -> Result<(Bytes, [u8; 32]), ApiError> {
+    let mut stream = body.into_data_stream();
+    // `expected` ≤ 16 MiB + 16 by the session's geometry, so the allocation is bounded.
+    let mut buffer = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let mut hasher = blake3::Hasher::new();
+    while let Some(frame) = stream.next().await {
+        let data = frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        if (buffer.len() + data.len()) as u64 > max {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "the chunk is larger than the upload's chunk size allows",
+            ));
+        }
+        hasher.update(&data);
+        buffer.extend_from_slice(&data);
+    }
+    check_length(buffer.len() as u64, expected, max)?;
+    Ok((buffer.freeze(), *hasher.finalize().as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(chunk_count: u64, ciphertext_size: u64) -> ChunkTarget {
+        ChunkTarget {
+            version_id: Id::ZERO,
+            chunk_size: 65536,
+            chunk_count,
+            ciphertext_size,
+            state: UploadState::Open,
+            expires_at: 0,
+            stored_hash: None,
+        }
+    }
+
+    #[test]
+    fn expected_lengths_follow_the_geometry() {
+        let t = target(3, 2 * 65552 + 117);
+        assert_eq!(expected_len(&t, 0).unwrap(), 65552);
+        assert_eq!(expected_len(&t, 1).unwrap(), 65552);
+        assert_eq!(expected_len(&t, 2).unwrap(), 117);
+        assert_eq!(expected_len(&target(1, 16), 0).unwrap(), 16);
+    }
+
+    #[test]
+    fn lengths_are_checked_against_the_limit_first() {
+        assert_eq!(check_length(65553, 100, 65552).unwrap_err().code(), ErrorCode::PayloadTooLarge);
+        assert_eq!(check_length(99, 100, 65552).unwrap_err().code(), ErrorCode::ChunkSizeWrong);
+        assert!(check_length(100, 100, 65552).is_ok());
+    }
+
+    #[test]
+    fn hash_header_is_strict() {
+        let mut headers = HeaderMap::new();
+        assert!(declared_hash(&headers).is_err());
+        headers.insert(CHUNK_HASH_HEADER, HeaderValue::from_static("zz"));
+        assert!(declared_hash(&headers).is_err());
+        let hex = "ab".repeat(32);
+        headers.insert(CHUNK_HASH_HEADER, HeaderValue::from_str(&hex).unwrap());
+        assert_eq!(declared_hash(&headers).unwrap(), [0xab; 32]);
+    }
+}

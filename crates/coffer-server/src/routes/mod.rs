@@ -1,0 +1,114 @@
+//! The HTTP surface: which route goes to which handler, and the layers around them (request
+//! logging, body limits, deadlines, problem+json fallbacks).
+
+pub mod accounts;
+pub mod chunks;
+pub mod meta;
+pub mod nodes;
+pub mod uploads;
+
+use crate::error::{ApiError, method_not_allowed, not_found};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use coffer_api::ErrorCode;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+/// Largest JSON request body.
+pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The application: every route, its limits and its logging.
+pub fn router(state: AppState) -> Router {
+    let json = Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/api/v1/openapi.json", get(meta::openapi_json))
+        .route("/api/v1/signup/start", post(accounts::signup_start))
+        .route("/api/v1/signup/finish", post(accounts::signup_finish))
+        .route("/api/v1/login/start", post(accounts::login_start))
+        .route("/api/v1/login/finish", post(accounts::login_finish))
+        .route("/api/v1/logout", post(accounts::logout))
+        .route("/api/v1/account", get(accounts::account))
+        .route("/api/v1/usage", get(accounts::usage))
+        .route("/api/v1/nodes", post(nodes::create_folder))
+        .route(
+            "/api/v1/nodes/{id}",
+            get(nodes::get_node)
+                .put(nodes::update_node)
+                .delete(nodes::delete_node),
+        )
+        .route("/api/v1/nodes/{id}/children", get(nodes::children))
+        .route(
+            "/api/v1/uploads",
+            post(uploads::create_upload).get(uploads::list_uploads),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            get(uploads::get_upload).delete(uploads::delete_upload),
+        )
+        .route("/api/v1/uploads/{id}/commit", post(uploads::commit_upload))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.settings.json_timeout,
+            deadline,
+        ));
+    // Chunk bodies are limited per upload session by the handler, while they stream.
+    let chunks = Router::new()
+        .route("/api/v1/uploads/{id}/chunks/{index}", put(chunks::put_chunk))
+        .route(
+            "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}",
+            get(chunks::get_chunk),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(
+            state.settings.chunk_timeout,
+            deadline,
+        ));
+    json.merge(chunks)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
+        .with_state(state)
+}
+
+/// A span per request: method and route template (never the raw path or query, which hold
+/// ids and name tags), and the account once authenticated.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("-", MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        account = tracing::field::Empty,
+    )
+}
+
+fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "response"
+    );
+}
+
+/// Answers `503 unavailable` when a request takes longer than its deadline.
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(ApiError::new(
+            ErrorCode::Unavailable,
+            "the request took too long",
+        )),
+    }
+}

@@ -1,0 +1,116 @@
+//! The node tree: read a node, list or look up children, create folders, move or rename,
+//! delete subtrees. Every call is scoped to the authenticated account (another account's node
+//! is `404 not_found`).
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::incoming;
+use crate::outgoing;
+use crate::state::{AppState, now_ms};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use coffer_api::{B64, ChildrenQuery, DEFAULT_PAGE, Id, MAX_PAGE, NewNode, Node, NodePage, UpdateNode};
+
+/// One node.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
+    security(("bearer" = [])),
+    params(("id" = Id, Path, description = "Node id")),
+    responses((status = 200, body = Node)))]
+pub async fn get_node(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Id>,
+) -> Result<Json<Node>, ApiError> {
+    let node = state.meta.get_node(auth.account_id, id).await?;
+    Ok(Json(outgoing::node(node)))
+}
+
+/// A page of a folder's children, ordered by id (keyset paging: pass `next` as `after`), or
+/// with `name_tag` the one child carrying that tag (an empty page if none does).
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/children", tag = "nodes",
+    security(("bearer" = [])),
+    params(("id" = Id, Path, description = "Folder id"), ChildrenQuery),
+    responses((status = 200, body = NodePage)))]
+pub async fn children(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Id>,
+    ApiQuery(query): ApiQuery<ChildrenQuery>,
+) -> Result<Json<NodePage>, ApiError> {
+    if let Some(tag) = &query.name_tag {
+        let tag = B64::decode(tag).map_err(|_| ApiError::bad_request("name_tag is not base64url"))?;
+        let child = state.meta.child_by_name_tag(auth.account_id, id, &tag).await?;
+        return Ok(Json(NodePage {
+            items: child.into_iter().map(outgoing::node).collect(),
+            next: None,
+        }));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_PAGE}")));
+    }
+    let after = query
+        .after
+        .as_deref()
+        .map(str::parse::<Id>)
+        .transpose()
+        .map_err(|_| ApiError::bad_request("after is not a cursor from this listing"))?;
+    let page = state.meta.children(auth.account_id, id, after, limit).await?;
+    Ok(Json(NodePage {
+        items: page.items.into_iter().map(outgoing::node).collect(),
+        next: page.next_after.map(|id| id.to_string()),
+    }))
+}
+
+/// Creates a folder. `409 name_exists` / `id_exists`, `400 not_a_folder` for a file parent.
+#[utoipa::path(post, path = "/api/v1/nodes", tag = "nodes",
+    security(("bearer" = [])),
+    request_body = NewNode,
+    responses((status = 201, body = Node)))]
+pub async fn create_folder(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewNode>,
+) -> Result<(StatusCode, Json<Node>), ApiError> {
+    let folder = incoming::new_folder(body)?;
+    let node = state.meta.create_folder(auth.account_id, &folder, now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(outgoing::node(node))))
+}
+
+/// Moves and/or renames a node with a new signed record. `409 revision_conflict` if it changed
+/// since `base_revision`; `400 invalid_move` for the root or a move into its own subtree.
+#[utoipa::path(put, path = "/api/v1/nodes/{id}", tag = "nodes",
+    security(("bearer" = [])),
+    params(("id" = Id, Path, description = "Node id")),
+    request_body = UpdateNode,
+    responses((status = 200, body = Node)))]
+pub async fn update_node(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(body): ApiJson<UpdateNode>,
+) -> Result<Json<Node>, ApiError> {
+    let update = incoming::node_update(body)?;
+    let node = state.meta.update_node(auth.account_id, id, &update, now_ms()).await?;
+    Ok(Json(outgoing::node(node)))
+}
+
+/// Deletes a node and everything under it; file contents are deleted in the background.
+/// `400 invalid_move` for the root.
+#[utoipa::path(delete, path = "/api/v1/nodes/{id}", tag = "nodes",
+    security(("bearer" = [])),
+    params(("id" = Id, Path, description = "Node id")),
+    responses((status = 204, description = "The subtree is deleted")))]
+pub async fn delete_node(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Id>,
+) -> Result<StatusCode, ApiError> {
+    let versions = state.meta.delete_subtree(auth.account_id, id, now_ms()).await?;
+    if !versions.is_empty() {
+        state.cleanup_wake.notify_one();
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
