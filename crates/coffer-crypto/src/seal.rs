@@ -120,15 +120,15 @@ pub fn seal(
     out.extend_from_slice(&keys.commitment);
     let body_start = out.len();
     out.extend_from_slice(plaintext);
-    let mut body = out.split_off(body_start);
-    keys.gcm
-        .seal_in_place_append_tag(
+    let tag = keys
+        .gcm
+        .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(aad(purpose, ctx)),
-            &mut body,
+            &mut out[body_start..],
         )
         .expect("AES-GCM sealing fails only for inputs over 64 GiB, never for a seal");
-    out.append(&mut body);
+    out.extend_from_slice(tag.as_ref());
     out
 }
 

@@ -12,6 +12,15 @@ use clap::CommandFactory;
 use std::io::Write;
 
 pub async fn run(cli: Cli) -> Result<()> {
+    if let Command::Completions { shell } = cli.command {
+        // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut script);
+        let mut out = std::io::stdout().lock();
+        out.write_all(&script)?;
+        out.flush()?;
+        return Ok(());
+    }
     let ctx = Context::new(cli.global)?;
     match cli.command {
         Command::Signup { email } => account::signup(&ctx, &email).await,
@@ -30,12 +39,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mkdir { parents, paths } => edit::mkdir(&ctx, parents, &paths).await,
         Command::Mv { src, dest } => edit::mv(&ctx, &src, &dest).await,
         Command::Rm { recursive, paths } => edit::rm(&ctx, recursive, &paths).await,
-        Command::Completions { shell } => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut out);
-            out.flush()?;
-            Ok(())
-        }
+        Command::Completions { .. } => unreachable!("handled above"),
     }
 }
 

@@ -28,7 +28,7 @@ fn malformed_opaque(_: coffer_crypto::CryptoError) -> ApiError {
 /// Starts a registration: evaluates the OPRF on the client's blinded password.
 #[utoipa::path(post, path = "/api/v1/signup/start", tag = "accounts",
     request_body = SignupStartRequest,
-    responses((status = 200, body = SignupStartResponse)))]
+    responses((status = 200, description = "The OPRF evaluation", body = SignupStartResponse)))]
 pub async fn signup_start(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignupStartRequest>,
@@ -49,7 +49,7 @@ pub async fn signup_start(
 /// all in one transaction. `409 email_taken` if the email is registered.
 #[utoipa::path(post, path = "/api/v1/signup/finish", tag = "accounts",
     request_body = SignupFinishRequest,
-    responses((status = 200, body = SignupFinishResponse)))]
+    responses((status = 200, description = "The account is created", body = SignupFinishResponse)))]
 pub async fn signup_finish(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignupFinishRequest>,
@@ -77,7 +77,7 @@ pub async fn signup_finish(
 /// Starts a login. The answer is well-formed whether or not the email is registered.
 #[utoipa::path(post, path = "/api/v1/login/start", tag = "accounts",
     request_body = LoginStartRequest,
-    responses((status = 200, body = LoginStartResponse)))]
+    responses((status = 200, description = "The server's login message", body = LoginStartResponse)))]
 pub async fn login_start(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginStartRequest>,
@@ -112,7 +112,7 @@ pub async fn login_start(
 /// (indistinguishable), `401 login_expired` when the attempt is unknown, used or too old.
 #[utoipa::path(post, path = "/api/v1/login/finish", tag = "accounts",
     request_body = LoginFinishRequest,
-    responses((status = 200, body = SessionResponse)))]
+    responses((status = 200, description = "A new session", body = SessionResponse)))]
 pub async fn login_finish(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginFinishRequest>,
@@ -165,7 +165,7 @@ pub async fn logout(
 /// The authenticated account: ids and key container.
 #[utoipa::path(get, path = "/api/v1/account", tag = "accounts",
     security(("bearer" = [])),
-    responses((status = 200, body = AccountInfo)))]
+    responses((status = 200, description = "The account", body = AccountInfo)))]
 pub async fn account(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -181,7 +181,7 @@ pub async fn account(
 /// Storage used by the authenticated account.
 #[utoipa::path(get, path = "/api/v1/usage", tag = "accounts",
     security(("bearer" = [])),
-    responses((status = 200, body = Usage)))]
+    responses((status = 200, description = "The usage", body = Usage)))]
 pub async fn usage(
     auth: Authenticated,
     State(state): State<AppState>,

@@ -101,7 +101,7 @@ pub async fn put_chunk(
         ("version_id" = Id, Path, description = "The node's current version id"),
         ("index" = u64, Path, description = "Chunk index, from 0"),
     ),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>,
+    responses((status = 200, description = "The chunk ciphertext", content_type = "application/octet-stream", body = Vec<u8>,
         headers(("x-coffer-chunk-hash" = String, description = "Hex BLAKE3 of the body")))))]
 pub async fn get_chunk(
     auth: Authenticated,

@@ -8,7 +8,7 @@ use coffer_api::Health;
 
 /// Liveness: answers while the process serves requests.
 #[utoipa::path(get, path = "/healthz", tag = "service",
-    responses((status = 200, body = Health)))]
+    responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".to_string(),

@@ -17,7 +17,7 @@ use coffer_api::{B64, ChildrenQuery, DEFAULT_PAGE, Id, MAX_PAGE, NewNode, Node, 
 #[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Node id")),
-    responses((status = 200, body = Node)))]
+    responses((status = 200, description = "The node", body = Node)))]
 pub async fn get_node(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -32,7 +32,7 @@ pub async fn get_node(
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/children", tag = "nodes",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Folder id"), ChildrenQuery),
-    responses((status = 200, body = NodePage)))]
+    responses((status = 200, description = "A page of children", body = NodePage)))]
 pub async fn children(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -68,7 +68,7 @@ pub async fn children(
 #[utoipa::path(post, path = "/api/v1/nodes", tag = "nodes",
     security(("bearer" = [])),
     request_body = NewNode,
-    responses((status = 201, body = Node)))]
+    responses((status = 201, description = "The folder is created", body = Node)))]
 pub async fn create_folder(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -85,7 +85,7 @@ pub async fn create_folder(
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Node id")),
     request_body = UpdateNode,
-    responses((status = 200, body = Node)))]
+    responses((status = 200, description = "The node", body = Node)))]
 pub async fn update_node(
     auth: Authenticated,
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use coffer_api::{CommitUpload, CreateUpload, Id, Node, Upload, UploadList, Uploa
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads",
     security(("bearer" = [])),
     request_body = CreateUpload,
-    responses((status = 201, body = Upload)))]
+    responses((status = 201, description = "The session is open", body = Upload)))]
 pub async fn create_upload(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -36,7 +36,7 @@ pub async fn create_upload(
 #[utoipa::path(get, path = "/api/v1/uploads", tag = "uploads",
     security(("bearer" = [])),
     params(UploadQuery),
-    responses((status = 200, body = UploadList)))]
+    responses((status = 200, description = "The open sessions", body = UploadList)))]
 pub async fn list_uploads(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -55,7 +55,7 @@ pub async fn list_uploads(
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Upload id")),
-    responses((status = 200, body = Upload)))]
+    responses((status = 200, description = "The session", body = Upload)))]
 pub async fn get_upload(
     auth: Authenticated,
     State(state): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn delete_upload(
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Upload id")),
     request_body = CommitUpload,
-    responses((status = 200, body = Node)))]
+    responses((status = 200, description = "The node", body = Node)))]
 pub async fn commit_upload(
     auth: Authenticated,
     State(state): State<AppState>,

@@ -1,0 +1,138 @@
+//! put/get of single files and folder trees, byte for byte; replacing content.
+
+use crate::common::{TestServer, bytes, new_drive, snapshot};
+use coffer_client::{ClientError, NodeKind, TransferOptions};
+
+const MIB: usize = 1 << 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_of_every_boundary_size_round_trip() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let opts = TransferOptions::default();
+    drive.mkdir("/sizes", false).await.unwrap();
+    let sizes = [0, 1, MIB, MIB + 1, 5 * MIB + MIB / 2];
+    for (i, size) in sizes.into_iter().enumerate() {
+        let name = format!("f{size}.bin");
+        let src = local.path().join(&name);
+        let data = bytes(size, i as u64);
+        std::fs::write(&src, &data).unwrap();
+        let entry = drive.put_file(&src, "/sizes/", &opts).await.unwrap();
+        assert_eq!(entry.path.to_string(), format!("/sizes/{name}"));
+        assert_eq!(entry.size, Some(size as u64));
+        assert_eq!(entry.blake3.as_deref(), Some(blake3::hash(&data).to_hex().as_str()));
+
+        let out = local.path().join(format!("out{size}"));
+        let written = drive.get_file(&entry.path.to_string(), &out, &opts).await.unwrap();
+        assert_eq!(written, out);
+        assert!(std::fs::read(&out).unwrap() == data, "size {size} differs");
+    }
+    let listed = drive.ls("/sizes").await.unwrap();
+    let mut names: Vec<_> = listed.iter().map(|e| (e.name.clone(), e.size)).collect();
+    names.sort();
+    let mut want: Vec<_> = sizes
+        .iter()
+        .map(|s| (format!("f{s}.bin"), Some(*s as u64)))
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+    // `get file dir/` keeps the name; `put file name` renames.
+    let into = local.path().join("into");
+    std::fs::create_dir(&into).unwrap();
+    let written = drive.get_file("/sizes/f1.bin", &into, &opts).await.unwrap();
+    assert_eq!(written, into.join("f1.bin"));
+    let renamed = drive
+        .put_file(&local.path().join("f1.bin"), "/sizes/one", &opts)
+        .await
+        .unwrap();
+    assert_eq!(renamed.path.to_string(), "/sizes/one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_tree_round_trips() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("project");
+    for (i, rel) in ["a.txt", "empty", "sub/b.bin", "sub/deeper/c", "sub/deeper/d e"]
+        .iter()
+        .enumerate()
+    {
+        let path = src.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes(i * 1000 + usize::from(i == 2) * MIB, i as u64)).unwrap();
+    }
+    std::fs::create_dir_all(src.join("empty-dir")).unwrap();
+    let opts = TransferOptions::default();
+    let summary = drive.put_dir(&src, "/", &opts).await.unwrap();
+    assert_eq!(summary.files, 5);
+    assert_eq!(summary.folders_created, 4);
+    assert!(summary.skipped.is_empty());
+
+    let tree = drive.tree("/project").await.unwrap();
+    let names: Vec<_> = tree.children.iter().map(|c| c.entry.name.as_str()).collect();
+    assert_eq!(names, ["a.txt", "empty", "empty-dir", "sub"]);
+    assert_eq!(tree.children[2].entry.kind, NodeKind::Folder);
+
+    let out = local.path().join("out");
+    let got = drive.get_dir("/project", &out, &opts).await.unwrap();
+    assert_eq!(got.target, out);
+    assert_eq!(got.files, 5);
+    assert_eq!(snapshot(&out), snapshot(&src));
+    assert!(out.join("empty-dir").is_dir());
+
+    // Uploading again merges: same folders, new versions, nothing duplicated.
+    std::fs::write(src.join("a.txt"), b"changed").unwrap();
+    let again = drive.put_dir(&src, "/", &opts).await.unwrap();
+    assert_eq!(again.folders_created, 0);
+    let out2 = local.path().join("out2");
+    drive.get_dir("/project", &out2, &opts).await.unwrap();
+    assert_eq!(snapshot(&out2), snapshot(&src));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_put_replaces_the_content() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let opts = TransferOptions::default();
+    let path = local.path().join("notes.txt");
+    std::fs::write(&path, bytes(3 * MIB, 1)).unwrap();
+    let first = drive.put_file(&path, "/notes.txt", &opts).await.unwrap();
+    let second_content = bytes(MIB / 3, 2);
+    std::fs::write(&path, &second_content).unwrap();
+    let second = drive.put_file(&path, "/", &opts).await.unwrap();
+    assert_eq!(second.id, first.id, "same node, new version");
+    assert!(second.revision > first.revision);
+    assert_eq!(second.media_type.as_deref(), Some("text/plain"));
+    let listed = drive.ls("/").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].size, Some(second_content.len() as u64));
+    let out = local.path().join("out.txt");
+    drive.get_file("/notes.txt", &out, &opts).await.unwrap();
+    assert!(std::fs::read(&out).unwrap() == second_content);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_transfer_requests_fail_cleanly() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let opts = TransferOptions::default();
+    let file = local.path().join("f");
+    std::fs::write(&file, b"x").unwrap();
+    let missing = drive.get_file("/nope", &local.path().join("o"), &opts).await;
+    assert!(matches!(missing, Err(ClientError::NotFound(p)) if p == "/nope"));
+    assert!(!local.path().join("o").exists());
+    let no_folder = drive.put_file(&file, "/no/such/", &opts).await;
+    assert!(matches!(no_folder, Err(ClientError::NotFound(_))), "{no_folder:?}");
+    drive.mkdir("/d", false).await.unwrap();
+    let folder_src = drive.get_file("/d", &local.path().join("o"), &opts).await;
+    assert!(matches!(folder_src, Err(ClientError::IsAFolder(_))));
+    let dir_src = drive.put_file(local.path(), "/", &opts).await;
+    assert!(matches!(dir_src, Err(ClientError::IsAFolder(_))));
+    drive.put_file(&file, "/d/f", &opts).await.unwrap();
+    let through_file = drive.put_file(&file, "/d/f/", &opts).await;
+    assert!(matches!(through_file, Err(ClientError::NotAFolder(_))), "{through_file:?}");
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the SDK against the real server (in-process, port 0, temp data dir).
+
+mod accounts;
+mod common;
+mod files;
+mod integrity;
+mod resume;
+mod tree_ops;
