@@ -67,8 +67,10 @@ pub enum Command {
         json: bool,
     },
     /// Upload files (and with -r folders), like cp: `put a.txt /docs/` or `put a.txt /docs/b.txt`.
-    #[command(after_help = "An existing file at the destination gets a new version (replaced \
-        atomically). An interrupted upload resumes when the same put runs again.")]
+    #[command(
+        after_help = "An existing file at the destination gets a new version (replaced \
+        atomically). An interrupted upload resumes when the same put runs again."
+    )]
     Put {
         /// Upload folders and everything in them.
         #[arg(short, long)]
@@ -78,8 +80,10 @@ pub enum Command {
         paths: Vec<String>,
     },
     /// Download a file (or with -r a folder): `get /docs/a.txt ./` or `get /docs/a.txt ./b.txt`.
-    #[command(after_help = "Every chunk is verified before it is written; the file appears at \
-        the destination only once it verified completely.")]
+    #[command(
+        after_help = "Every chunk is verified before it is written; the file appears at \
+        the destination only once it verified completely."
+    )]
     Get {
         #[arg(short, long)]
         recursive: bool,

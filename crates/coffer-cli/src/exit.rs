@@ -26,7 +26,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
             code: ErrorCode::NotFound,
             ..
         } => NOT_FOUND,
-        ClientError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => NOT_FOUND,
+        ClientError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            NOT_FOUND
+        }
         ClientError::Cancelled => INTERRUPTED,
         _ => FAILURE,
     }
@@ -61,7 +63,10 @@ mod tests {
     fn codes_follow_the_sdk_error() {
         assert_eq!(code(&anyhow!(ClientError::NotLoggedIn)), AUTH);
         assert_eq!(code(&anyhow!(ClientError::Auth)), AUTH);
-        assert_eq!(code(&anyhow!(ClientError::NotFound("/x".into()))), NOT_FOUND);
+        assert_eq!(
+            code(&anyhow!(ClientError::NotFound("/x".into()))),
+            NOT_FOUND
+        );
         let wrapped = anyhow!(ClientError::NotLoggedIn).context("logged in elsewhere");
         assert_eq!(code(&wrapped), AUTH);
         assert_eq!(code(&anyhow!("plain")), FAILURE);

@@ -95,7 +95,11 @@ pub fn tree_lines(tree: &TreeEntry) -> Vec<String> {
 fn push_children(children: &[TreeEntry], prefix: &str, lines: &mut Vec<String>) {
     for (i, child) in children.iter().enumerate() {
         let last = i + 1 == children.len();
-        let (branch, indent) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
+        let (branch, indent) = if last {
+            ("└── ", "    ")
+        } else {
+            ("├── ", "│   ")
+        };
         lines.push(format!("{prefix}{branch}{}", short_line(&child.entry)));
         push_children(&child.children, &format!("{prefix}{indent}"), lines);
     }
@@ -156,7 +160,10 @@ mod tests {
                 },
             ],
         };
-        assert_eq!(tree_lines(&tree), ["/d", "├── s/", "│   └── b", "└── a.txt"]);
+        assert_eq!(
+            tree_lines(&tree),
+            ["/d", "├── s/", "│   └── b", "└── a.txt"]
+        );
         let json = serde_json::to_value(JsonEntry::tree(&tree)).unwrap();
         assert_eq!(json["children"][0]["children"][0]["name"], "b");
         assert_eq!(json["children"][1]["kind"], "file");

@@ -34,9 +34,15 @@ pub struct AccountStatus {
 
 /// Registers `email` with `password` on `server_url`, creates the account's keys and root
 /// folder, then logs in and saves the session in `store`.
-pub async fn signup(server_url: &str, email: &str, password: &[u8], store: &SessionStore) -> Result<Session> {
+pub async fn signup(
+    server_url: &str,
+    email: &str,
+    password: &[u8],
+    store: &SessionStore,
+) -> Result<Session> {
     let api = Api::new(server_url)?;
-    let (state, request) = coffer_crypto::client_registration_start(password, &mut OsRng).map_err(local_crypto)?;
+    let (state, request) =
+        coffer_crypto::client_registration_start(password, &mut OsRng).map_err(local_crypto)?;
     let started = api
         .signup_start(&SignupStartRequest {
             email: email.to_owned(),
@@ -44,9 +50,13 @@ pub async fn signup(server_url: &str, email: &str, password: &[u8], store: &Sess
         })
         .await
         .map_err(|e| email_error(e, email))?;
-    let (upload, export_key) =
-        coffer_crypto::client_registration_finish(state, password, &started.registration_response, &mut OsRng)
-            .map_err(|_| ClientError::Protocol("the server's registration response is invalid".into()))?;
+    let (upload, export_key) = coffer_crypto::client_registration_finish(
+        state,
+        password,
+        &started.registration_response,
+        &mut OsRng,
+    )
+    .map_err(|_| ClientError::Protocol("the server's registration response is invalid".into()))?;
     let kek = coffer_crypto::password_kek(&export_key);
     let master_key = fresh_key();
     let identity = Identity::from_seeds(random_bytes(), random_bytes());
@@ -70,28 +80,40 @@ pub async fn signup(server_url: &str, email: &str, password: &[u8], store: &Sess
         .await
         .map_err(|e| email_error(e, email))?;
     if finished.root_id != root_id {
-        return Err(ClientError::Protocol("the server created another root folder".into()));
+        return Err(ClientError::Protocol(
+            "the server created another root folder".into(),
+        ));
     }
     login(server_url, email, password, store).await
 }
 
 /// Logs in, opens and verifies the key container, refuses a rollback to an older container
 /// than `store` saw, and saves the session in `store`.
-pub async fn login(server_url: &str, email: &str, password: &[u8], store: &SessionStore) -> Result<Session> {
+pub async fn login(
+    server_url: &str,
+    email: &str,
+    password: &[u8],
+    store: &SessionStore,
+) -> Result<Session> {
     let api = Api::new(server_url)?;
-    let (state, request) = coffer_crypto::client_login_start(password, &mut OsRng).map_err(local_crypto)?;
+    let (state, request) =
+        coffer_crypto::client_login_start(password, &mut OsRng).map_err(local_crypto)?;
     let started = api
         .login_start(&LoginStartRequest {
             email: email.to_owned(),
             credential_request: B64(request),
         })
         .await?;
-    let (finalization, export_key) =
-        coffer_crypto::client_login_finish(state, password, &started.credential_response, &mut OsRng)
-            .map_err(|e| match e {
-                CryptoError::AuthenticationFailed => ClientError::Auth,
-                _ => ClientError::Protocol("the server's login response is invalid".into()),
-            })?;
+    let (finalization, export_key) = coffer_crypto::client_login_finish(
+        state,
+        password,
+        &started.credential_response,
+        &mut OsRng,
+    )
+    .map_err(|e| match e {
+        CryptoError::AuthenticationFailed => ClientError::Auth,
+        _ => ClientError::Protocol("the server's login response is invalid".into()),
+    })?;
     let session = api
         .login_finish(&LoginFinishRequest {
             login_id: started.login_id,
@@ -101,8 +123,14 @@ pub async fn login(server_url: &str, email: &str, password: &[u8], store: &Sessi
     let token = Zeroizing::new(session.token.clone());
     let account = session.account;
     let kek = coffer_crypto::password_kek(&export_key);
-    let (master_key, identity) = coffer_crypto::open_key_container(&kek, &container_parts(&account.key_container)?)
-        .map_err(|_| ClientError::integrity("the key container", "it does not open or verify with this password"))?;
+    let (master_key, identity) =
+        coffer_crypto::open_key_container(&kek, &container_parts(&account.key_container)?)
+            .map_err(|_| {
+                ClientError::integrity(
+                    "the key container",
+                    "it does not open or verify with this password",
+                )
+            })?;
     let seen = store.seen_generation(server_url, account.account_id)?;
     if account.key_container.generation < seen {
         return Err(ClientError::Rollback {
@@ -142,7 +170,10 @@ pub async fn whoami(session: &Session, store: &SessionStore) -> Result<AccountSt
     let api = Api::new(&session.server_url)?.with_token(&session.token);
     let account = api.account().await?;
     if account.account_id != session.account_id || account.root_id != session.root_id {
-        return Err(ClientError::integrity("the account", "the server describes another account"));
+        return Err(ClientError::integrity(
+            "the account",
+            "the server describes another account",
+        ));
     }
     let offered = account.key_container.generation;
     let seen = store
@@ -152,7 +183,10 @@ pub async fn whoami(session: &Session, store: &SessionStore) -> Result<AccountSt
         return Err(ClientError::Rollback { offered, seen });
     }
     if offered == session.generation() && account.key_container != session.key_container {
-        return Err(ClientError::integrity("the account", "the key container changed without a new generation"));
+        return Err(ClientError::integrity(
+            "the account",
+            "the key container changed without a new generation",
+        ));
     }
     Ok(AccountStatus {
         server_url: session.server_url.clone(),

@@ -85,7 +85,11 @@ impl Drive {
     }
 
     /// The verified child `name` of the verified folder `parent`, if it exists.
-    pub(crate) async fn child(&self, parent: &VerifiedNode, name: &str) -> Result<Option<VerifiedNode>> {
+    pub(crate) async fn child(
+        &self,
+        parent: &VerifiedNode,
+        name: &str,
+    ) -> Result<Option<VerifiedNode>> {
         let tag = coffer_crypto::name_tag(&parent.key, name);
         let Some(node) = self.api().child_by_tag(parent.id(), &tag).await? else {
             return Ok(None);

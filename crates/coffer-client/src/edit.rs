@@ -39,7 +39,11 @@ impl Drive {
     }
 
     /// The child folder `name` of `parent`, created if missing.
-    pub(crate) async fn ensure_folder(&self, parent: &VerifiedNode, name: &str) -> Result<VerifiedNode> {
+    pub(crate) async fn ensure_folder(
+        &self,
+        parent: &VerifiedNode,
+        name: &str,
+    ) -> Result<VerifiedNode> {
         let existing = match self.child(parent, name).await? {
             Some(child) => child,
             None => match self.create_folder(parent, name).await {
@@ -58,15 +62,28 @@ impl Drive {
     }
 
     /// Creates the folder `name` in `parent`; [`ClientError::AlreadyExists`] if the name is taken.
-    pub(crate) async fn create_folder(&self, parent: &VerifiedNode, name: &str) -> Result<VerifiedNode> {
+    pub(crate) async fn create_folder(
+        &self,
+        parent: &VerifiedNode,
+        name: &str,
+    ) -> Result<VerifiedNode> {
         let path = parent.path.join(name)?;
-        let record = new_folder(&parent.as_parent(), name, now_ms(), &self.session().identity);
-        let node = self.api().create_node(&record).await.map_err(|e| match e.api_code() {
-            Some(ErrorCode::NameExists) => ClientError::AlreadyExists(path.to_string()),
-            Some(ErrorCode::NotAFolder) => ClientError::NotAFolder(parent.path.to_string()),
-            Some(ErrorCode::NotFound) => ClientError::NotFound(parent.path.to_string()),
-            _ => e,
-        })?;
+        let record = new_folder(
+            &parent.as_parent(),
+            name,
+            now_ms(),
+            &self.session().identity,
+        );
+        let node = self
+            .api()
+            .create_node(&record)
+            .await
+            .map_err(|e| match e.api_code() {
+                Some(ErrorCode::NameExists) => ClientError::AlreadyExists(path.to_string()),
+                Some(ErrorCode::NotAFolder) => ClientError::NotAFolder(parent.path.to_string()),
+                Some(ErrorCode::NotFound) => ClientError::NotFound(parent.path.to_string()),
+                _ => e,
+            })?;
         verify_child(node, &parent.as_parent(), self.author())
     }
 
@@ -88,13 +105,20 @@ impl Drive {
         if self.child(&new_parent, &target.name).await?.is_some() {
             return Err(ClientError::AlreadyExists(target.path().to_string()));
         }
-        let update = moved(&node, &new_parent.as_parent(), &target.name, &self.session().identity);
+        let update = moved(
+            &node,
+            &new_parent.as_parent(),
+            &target.name,
+            &self.session().identity,
+        );
         let updated = self
             .api()
             .update_node(node.id(), &update)
             .await
             .map_err(|e| match e.api_code() {
-                Some(ErrorCode::NameExists) => ClientError::AlreadyExists(target.path().to_string()),
+                Some(ErrorCode::NameExists) => {
+                    ClientError::AlreadyExists(target.path().to_string())
+                }
                 Some(ErrorCode::RevisionConflict) => ClientError::Conflict(src.to_string()),
                 Some(ErrorCode::NotFound) => ClientError::NotFound(src.to_string()),
                 Some(ErrorCode::InvalidMove) => ClientError::InvalidOperation {
@@ -103,7 +127,11 @@ impl Drive {
                 },
                 _ => e,
             })?;
-        Ok(Entry::of(&verify_child(updated, &new_parent.as_parent(), self.author())?))
+        Ok(Entry::of(&verify_child(
+            updated,
+            &new_parent.as_parent(),
+            self.author(),
+        )?))
     }
 
     /// Deletes the node at `path`; a folder (with everything in it) only with `recursive`.

@@ -35,7 +35,10 @@ impl Drive {
         self.subtree(node).await
     }
 
-    fn subtree(&self, node: VerifiedNode) -> Pin<Box<dyn Future<Output = Result<TreeEntry>> + Send + '_>> {
+    fn subtree(
+        &self,
+        node: VerifiedNode,
+    ) -> Pin<Box<dyn Future<Output = Result<TreeEntry>> + Send + '_>> {
         Box::pin(async move {
             let mut children = Vec::new();
             if node.is_folder() {
@@ -61,7 +64,9 @@ impl Drive {
         loop {
             let page = self.api().children(folder.id(), &params).await?;
             if page.items.is_empty() && page.next.is_some() {
-                return Err(ClientError::Protocol("an empty page that is not the last".into()));
+                return Err(ClientError::Protocol(
+                    "an empty page that is not the last".into(),
+                ));
             }
             let (parent, author) = (parent.clone(), *self.author());
             pending.push(tokio::task::spawn_blocking(move || {
@@ -91,7 +96,11 @@ impl Drive {
 }
 
 /// Verifies one page, in parallel when it is large.
-fn verify_page(nodes: Vec<Node>, parent: &ParentRef, author: &[u8; 32]) -> Result<Vec<VerifiedNode>> {
+fn verify_page(
+    nodes: Vec<Node>,
+    parent: &ParentRef,
+    author: &[u8; 32],
+) -> Result<Vec<VerifiedNode>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cores.min(nodes.len() / ENTRIES_PER_THREAD).max(1);
     if threads == 1 {
@@ -122,7 +131,11 @@ fn verify_page(nodes: Vec<Node>, parent: &ParentRef, author: &[u8; 32]) -> Resul
             .collect();
         let mut out = Vec::new();
         for worker in workers {
-            out.extend(worker.join().expect("invariant: verification does not panic")?);
+            out.extend(
+                worker
+                    .join()
+                    .expect("invariant: verification does not panic")?,
+            );
         }
         Ok(out)
     })
@@ -154,5 +167,30 @@ mod tests {
             verify_page(bad, &parent, &author),
             Err(ClientError::Integrity { .. })
         ));
+    }
+}
+#[cfg(test)]
+mod perf_probe {
+    use super::*;
+    use crate::records::{as_server_node, new_folder, new_root};
+    use crate::verify::verify_root;
+    use coffer_crypto::{Identity, SymmetricKey};
+    #[test]
+    #[ignore]
+    fn probe() {
+        let master = SymmetricKey::from_bytes([1; 32]);
+        let identity = Identity::from_seeds([2; 32], [3; 32]);
+        let author = identity.signing_public();
+        let new = new_root(&master, &identity);
+        let root = verify_root(as_server_node(&new), &master, new.id, &author).unwrap();
+        let parent = root.as_parent();
+        let t = std::time::Instant::now();
+        let nodes: Vec<_> = (0..20000)
+            .map(|i| as_server_node(&new_folder(&parent, &format!("f{i}"), 0, &identity)))
+            .collect();
+        eprintln!("build 20k: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let v = verify_page(nodes, &parent, &author).unwrap();
+        eprintln!("verify 20k: {:?} ({})", t.elapsed(), v.len());
     }
 }

@@ -24,7 +24,11 @@ impl Target {
 
 /// `mv SRC DEST`: into DEST if it is a folder, else to DEST's name in its parent. Never
 /// replaces an existing node; never moves the root or a folder into itself.
-pub(crate) fn plan_move(src: &DrivePath, dest: &PathSpec, dest_kind: Option<NodeKind>) -> Result<Target> {
+pub(crate) fn plan_move(
+    src: &DrivePath,
+    dest: &PathSpec,
+    dest_kind: Option<NodeKind>,
+) -> Result<Target> {
     let Some(src_name) = src.name() else {
         return Err(ClientError::InvalidOperation {
             path: "/".into(),
@@ -53,20 +57,30 @@ pub(crate) fn plan_move(src: &DrivePath, dest: &PathSpec, dest_kind: Option<Node
 
 /// `put FILE DEST`: into DEST if it is a folder (keeping the local name), else at DEST (an
 /// existing file there gets a new version).
-pub(crate) fn plan_put_file(local_name: &str, dest: &PathSpec, dest_kind: Option<NodeKind>) -> Result<Target> {
+pub(crate) fn plan_put_file(
+    local_name: &str,
+    dest: &PathSpec,
+    dest_kind: Option<NodeKind>,
+) -> Result<Target> {
     match dest_kind {
         Some(NodeKind::Folder) => Ok(Target {
             parent: dest.path.clone(),
             name: local_name.to_owned(),
         }),
-        Some(NodeKind::File) if dest.trailing_slash => Err(ClientError::NotAFolder(dest.path.to_string())),
+        Some(NodeKind::File) if dest.trailing_slash => {
+            Err(ClientError::NotAFolder(dest.path.to_string()))
+        }
         Some(NodeKind::File) | None => named_target(dest),
     }
 }
 
 /// `put -r DIR DEST`: into DEST if it is a folder (keeping the local name), else DEST is the
 /// copy (its parent must exist).
-pub(crate) fn plan_put_dir(local_name: &str, dest: &PathSpec, dest_kind: Option<NodeKind>) -> Result<Target> {
+pub(crate) fn plan_put_dir(
+    local_name: &str,
+    dest: &PathSpec,
+    dest_kind: Option<NodeKind>,
+) -> Result<Target> {
     match dest_kind {
         Some(NodeKind::Folder) => Ok(Target {
             parent: dest.path.clone(),
@@ -110,7 +124,9 @@ impl Local {
 pub(crate) fn plan_get_file(remote_name: &str, dest: &Path, kind: Local) -> Result<PathBuf> {
     match kind {
         Local::Dir => Ok(dest.join(remote_name)),
-        Local::Missing if ends_with_separator(dest) => Err(local_error(dest, ErrorKind::NotFound, "no such directory")),
+        Local::Missing if ends_with_separator(dest) => {
+            Err(local_error(dest, ErrorKind::NotFound, "no such directory"))
+        }
         Local::File | Local::Missing => Ok(dest.to_owned()),
     }
 }
@@ -121,7 +137,11 @@ pub(crate) fn plan_get_dir(remote_name: Option<&str>, dest: &Path, kind: Local) 
     match (kind, remote_name) {
         (Local::Dir, Some(name)) => Ok(dest.join(name)),
         (Local::Dir, None) | (Local::Missing, _) => Ok(dest.to_owned()),
-        (Local::File, _) => Err(local_error(dest, ErrorKind::NotADirectory, "not a directory")),
+        (Local::File, _) => Err(local_error(
+            dest,
+            ErrorKind::NotADirectory,
+            "not a directory",
+        )),
     }
 }
 
@@ -162,11 +182,23 @@ mod tests {
             ("/b/g/", None, "error: /b/g: no such file or folder"),
             ("/b/g", Some(File), "error: /b/g: already exists"),
             ("/b/g/", Some(File), "error: /b/g: not a folder"),
-            ("/a/f/x", None, "error: /a/f: a folder cannot be moved into itself"),
-            ("/a/f", Some(Folder), "error: /a/f: a folder cannot be moved into itself"),
+            (
+                "/a/f/x",
+                None,
+                "error: /a/f: a folder cannot be moved into itself",
+            ),
+            (
+                "/a/f",
+                Some(Folder),
+                "error: /a/f: a folder cannot be moved into itself",
+            ),
         ];
         for (dest, kind, want) in cases {
-            assert_eq!(show(plan_move(&src, &spec(dest), kind)), want, "mv /a/f {dest}");
+            assert_eq!(
+                show(plan_move(&src, &spec(dest), kind)),
+                want,
+                "mv /a/f {dest}"
+            );
         }
         let root = plan_move(&DrivePath::root(), &spec("/x"), None);
         assert!(matches!(root, Err(ClientError::InvalidOperation { .. })));
@@ -184,7 +216,11 @@ mod tests {
             ("/d/new/", None, "error: /d/new: no such file or folder"),
         ];
         for (dest, kind, want) in cases {
-            assert_eq!(show(plan_put_file("f.txt", &spec(dest), kind)), want, "put f.txt {dest}");
+            assert_eq!(
+                show(plan_put_file("f.txt", &spec(dest), kind)),
+                want,
+                "put f.txt {dest}"
+            );
         }
     }
 
@@ -198,19 +234,35 @@ mod tests {
             ("/x/", None, "error: /x: no such file or folder"),
         ];
         for (dest, kind, want) in cases {
-            assert_eq!(show(plan_put_dir("photos", &spec(dest), kind)), want, "put -r photos {dest}");
+            assert_eq!(
+                show(plan_put_dir("photos", &spec(dest), kind)),
+                want,
+                "put -r photos {dest}"
+            );
         }
     }
 
     #[test]
     fn get_targets() {
         let p = Path::new;
-        assert_eq!(plan_get_file("a.txt", p("out"), Local::Dir).unwrap(), p("out/a.txt"));
-        assert_eq!(plan_get_file("a.txt", p("x"), Local::Missing).unwrap(), p("x"));
+        assert_eq!(
+            plan_get_file("a.txt", p("out"), Local::Dir).unwrap(),
+            p("out/a.txt")
+        );
+        assert_eq!(
+            plan_get_file("a.txt", p("x"), Local::Missing).unwrap(),
+            p("x")
+        );
         assert_eq!(plan_get_file("a.txt", p("x"), Local::File).unwrap(), p("x"));
         assert!(plan_get_file("a.txt", p("nodir/"), Local::Missing).is_err());
-        assert_eq!(plan_get_dir(Some("d"), p("out"), Local::Dir).unwrap(), p("out/d"));
-        assert_eq!(plan_get_dir(Some("d"), p("new"), Local::Missing).unwrap(), p("new"));
+        assert_eq!(
+            plan_get_dir(Some("d"), p("out"), Local::Dir).unwrap(),
+            p("out/d")
+        );
+        assert_eq!(
+            plan_get_dir(Some("d"), p("new"), Local::Missing).unwrap(),
+            p("new")
+        );
         assert_eq!(plan_get_dir(None, p("out"), Local::Dir).unwrap(), p("out"));
         assert!(plan_get_dir(Some("d"), p("file"), Local::File).is_err());
     }

@@ -51,7 +51,8 @@ fn folder_record<'a>(
 pub(crate) fn new_root(master_key: &SymmetricKey, identity: &Identity) -> NewNode {
     let id = fresh_id();
     let key = fresh_key();
-    let wrapped = coffer_crypto::wrap_node_key(master_key, &id.0, &Id::ZERO.0, &key, random_bytes());
+    let wrapped =
+        coffer_crypto::wrap_node_key(master_key, &id.0, &Id::ZERO.0, &key, random_bytes());
     let attrs = Attributes::default();
     let sealed = coffer_crypto::seal_attributes(&key, &id.0, &attrs, random_bytes());
     let author = identity.signing_public();
@@ -69,10 +70,16 @@ pub(crate) fn new_root(master_key: &SymmetricKey, identity: &Identity) -> NewNod
 }
 
 /// A new folder named `name` in `parent` (the name must be valid).
-pub(crate) fn new_folder(parent: &ParentRef, name: &str, mtime: i64, identity: &Identity) -> NewNode {
+pub(crate) fn new_folder(
+    parent: &ParentRef,
+    name: &str,
+    mtime: i64,
+    identity: &Identity,
+) -> NewNode {
     let id = fresh_id();
     let key = fresh_key();
-    let wrapped = coffer_crypto::wrap_node_key(&parent.key, &id.0, &parent.id.0, &key, random_bytes());
+    let wrapped =
+        coffer_crypto::wrap_node_key(&parent.key, &id.0, &parent.id.0, &key, random_bytes());
     let attrs = Attributes {
         name: name.to_owned(),
         mtime: Some(mtime),
@@ -104,7 +111,13 @@ pub(crate) fn moved(
     identity: &Identity,
 ) -> UpdateNode {
     let id = node.node.id;
-    let wrapped = coffer_crypto::wrap_node_key(&new_parent.key, &id.0, &new_parent.id.0, &node.key, random_bytes());
+    let wrapped = coffer_crypto::wrap_node_key(
+        &new_parent.key,
+        &id.0,
+        &new_parent.id.0,
+        &node.key,
+        random_bytes(),
+    );
     let tag = coffer_crypto::name_tag(&new_parent.key, new_name);
     let sealed = if new_name == node.attrs.name {
         node.node.encrypted_attributes.to_vec()
@@ -120,8 +133,9 @@ pub(crate) fn moved(
     draft.wrapped_key = B64(wrapped);
     draft.encrypted_attributes = B64(sealed);
     draft.author_key = B64(author.to_vec());
-    let record = record_of(&draft, new_parent.id)
-        .expect("invariant: a verified node's kind and content agree and its fields have their lengths");
+    let record = record_of(&draft, new_parent.id).expect(
+        "invariant: a verified node's kind and content agree and its fields have their lengths",
+    );
     let signature = record.sign(identity.signing_key());
     UpdateNode {
         parent_id: new_parent.id,

@@ -24,6 +24,17 @@ pub struct Session {
     pub(crate) key_container: KeyContainer,
 }
 
+impl std::fmt::Debug for Session {
+    // Never the token or a key; not the email either (logs must not carry personal data).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("server_url", &self.server_url)
+            .field("account_id", &self.account_id)
+            .field("generation", &self.key_container.generation)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Session {
     pub fn server_url(&self) -> &str {
         &self.server_url

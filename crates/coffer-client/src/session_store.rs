@@ -272,7 +272,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SessionStore::new(dir.path());
         let s = session(3);
-        assert_eq!(store.seen_generation(&s.server_url, s.account_id).unwrap(), 0);
+        assert_eq!(
+            store.seen_generation(&s.server_url, s.account_id).unwrap(),
+            0
+        );
         store.save(&s).unwrap();
         store.save(&session(2)).unwrap();
         store.remove().unwrap();
@@ -292,6 +295,9 @@ mod tests {
         let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
         value["master_key"] = serde_json::json!(B64::encode(&[9; 32]));
         fs::write(dir.path().join(SESSION_FILE), value.to_string()).unwrap();
-        assert!(store.load().is_err(), "a master key that does not open the identity");
+        assert!(
+            store.load().is_err(),
+            "a master key that does not open the identity"
+        );
     }
 }

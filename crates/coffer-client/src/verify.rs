@@ -83,7 +83,11 @@ pub(crate) fn verify_root(
 }
 
 /// Verifies a child of the verified folder `parent`.
-pub(crate) fn verify_child(node: Node, parent: &ParentRef, author: &[u8; 32]) -> Result<VerifiedNode> {
+pub(crate) fn verify_child(
+    node: Node,
+    parent: &ParentRef,
+    author: &[u8; 32],
+) -> Result<VerifiedNode> {
     let unnamed = format!(
         "{}{}(node {})",
         parent.path,
@@ -106,7 +110,7 @@ pub(crate) fn verify_child(node: Node, parent: &ParentRef, author: &[u8; 32]) ->
         return Err(fail("the name tag does not match the name"));
     }
     if node.kind == NodeKind::File {
-        check_content(&node, &key, &attrs).map_err(|why| fail(why))?;
+        check_content(&node, &key, &attrs).map_err(fail)?;
     }
     Ok(VerifiedNode {
         node,
@@ -132,8 +136,9 @@ fn open_record(
     record
         .verify(&node.signature)
         .map_err(|_| fail("the signature does not verify"))?;
-    let key = coffer_crypto::unwrap_node_key(parent_key, &node.id.0, &parent_id.0, &node.wrapped_key)
-        .map_err(|_| fail("the node key does not open under its parent's key"))?;
+    let key =
+        coffer_crypto::unwrap_node_key(parent_key, &node.id.0, &parent_id.0, &node.wrapped_key)
+            .map_err(|_| fail("the node key does not open under its parent's key"))?;
     let attrs = coffer_crypto::open_attributes(&key, &node.id.0, &node.encrypted_attributes)
         .map_err(|_| fail("the attributes do not open"))?;
     Ok((key, attrs))
@@ -252,7 +257,10 @@ mod tests {
         assert!(verify_root(f.root.node.clone(), &f.master, other, &author(&f)).is_err());
         let wrong = SymmetricKey::from_bytes([7; 32]);
         let e = verify_root(f.root.node.clone(), &wrong, f.root.id(), &author(&f)).unwrap_err();
-        assert_eq!(reason(e), "the node key does not open under its parent's key");
+        assert_eq!(
+            reason(e),
+            "the node key does not open under its parent's key"
+        );
     }
 
     #[test]

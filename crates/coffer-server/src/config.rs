@@ -102,8 +102,16 @@ pub enum ConfigError {
 
 impl ServerConfig {
     pub fn resolve(cli: CliOverrides, file: FileConfig) -> Result<ServerConfig, ConfigError> {
-        let days = positive(file.session_ttl_days, DEFAULT_SESSION_TTL_DAYS, "session_ttl_days")?;
-        let hours = positive(file.upload_ttl_hours, DEFAULT_UPLOAD_TTL_HOURS, "upload_ttl_hours")?;
+        let days = positive(
+            file.session_ttl_days,
+            DEFAULT_SESSION_TTL_DAYS,
+            "session_ttl_days",
+        )?;
+        let hours = positive(
+            file.upload_ttl_hours,
+            DEFAULT_UPLOAD_TTL_HOURS,
+            "upload_ttl_hours",
+        )?;
         // Ten years is plenty and keeps every millisecond computation far from overflow.
         if days > 3_650 {
             return Err(ConfigError::TooLarge("session_ttl_days"));

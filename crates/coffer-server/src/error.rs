@@ -35,10 +35,7 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            ErrorCode::Unauthorized,
-            "a valid bearer token is required",
-        )
+        ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required")
     }
 
     /// An internal failure: logged with its cause, answered generically.
@@ -179,6 +176,9 @@ mod tests {
             .await
             .unwrap();
         let problem: Problem = serde_json::from_slice(&body).unwrap();
-        assert_eq!((problem.code, problem.status), (ErrorCode::Unauthorized, 401));
+        assert_eq!(
+            (problem.code, problem.status),
+            (ErrorCode::Unauthorized, 401)
+        );
     }
 }

@@ -41,8 +41,16 @@ pub fn key_container(container: &KeyContainer) -> Result<String, ApiError> {
     exact("signing_public", &container.signing_public, 32)?;
     exact("agreement_public", &container.agreement_public, 32)?;
     exact("signature", &container.signature, SIGNATURE_LEN)?;
-    bounded("wrapped_master_key", &container.wrapped_master_key, MAX_WRAPPED_KEY)?;
-    bounded("wrapped_identity", &container.wrapped_identity, MAX_WRAPPED_KEY)?;
+    bounded(
+        "wrapped_master_key",
+        &container.wrapped_master_key,
+        MAX_WRAPPED_KEY,
+    )?;
+    bounded(
+        "wrapped_identity",
+        &container.wrapped_identity,
+        MAX_WRAPPED_KEY,
+    )?;
     serde_json::to_string(container).map_err(|e| ApiError::internal(&e))
 }
 
@@ -70,7 +78,11 @@ fn folder_fields(node: NewNode) -> Result<NewFolder, ApiError> {
     exact("author_key", &node.author_key, AUTHOR_KEY_LEN)?;
     exact("signature", &node.signature, SIGNATURE_LEN)?;
     bounded("wrapped_key", &node.wrapped_key, MAX_WRAPPED_KEY)?;
-    bounded("encrypted_attributes", &node.encrypted_attributes, MAX_ATTRIBUTES)?;
+    bounded(
+        "encrypted_attributes",
+        &node.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
     Ok(NewFolder {
         id: node.id,
         parent_id: node.parent_id,
@@ -87,7 +99,11 @@ pub fn node_update(update: UpdateNode) -> Result<NodeUpdate, ApiError> {
     exact("author_key", &update.author_key, AUTHOR_KEY_LEN)?;
     exact("signature", &update.signature, SIGNATURE_LEN)?;
     bounded("wrapped_key", &update.wrapped_key, MAX_WRAPPED_KEY)?;
-    bounded("encrypted_attributes", &update.encrypted_attributes, MAX_ATTRIBUTES)?;
+    bounded(
+        "encrypted_attributes",
+        &update.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
     Ok(NodeUpdate {
         parent_id: update.parent_id,
         name_tag: update.name_tag.0,
@@ -104,8 +120,16 @@ pub fn new_upload(create: CreateUpload, id: Id, expires_at: i64) -> Result<NewUp
     exact("name_tag", &create.name_tag, NAME_TAG_LEN)?;
     exact("header", &create.header, coffer_crypto::HEADER_LEN)?;
     bounded("wrapped_key", &create.wrapped_key, MAX_WRAPPED_KEY)?;
-    bounded("encrypted_attributes", &create.encrypted_attributes, MAX_ATTRIBUTES)?;
-    check_geometry(create.chunk_size, create.ciphertext_size, create.chunk_count)?;
+    bounded(
+        "encrypted_attributes",
+        &create.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
+    check_geometry(
+        create.chunk_size,
+        create.ciphertext_size,
+        create.chunk_count,
+    )?;
     Ok(NewUpload {
         id,
         node_id: create.node_id,
@@ -126,7 +150,11 @@ pub fn new_upload(create: CreateUpload, id: Id, expires_at: i64) -> Result<NewUp
 pub fn upload_commit(commit: CommitUpload) -> Result<UploadCommit, ApiError> {
     exact("author_key", &commit.author_key, AUTHOR_KEY_LEN)?;
     exact("signature", &commit.signature, SIGNATURE_LEN)?;
-    bounded("encrypted_attributes", &commit.encrypted_attributes, MAX_ATTRIBUTES)?;
+    bounded(
+        "encrypted_attributes",
+        &commit.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
     let chunk_list_hash = <[u8; HASH_LEN]>::try_from(&commit.chunk_list_hash[..])
         .map_err(|_| ApiError::bad_request("chunk_list_hash must be 32 bytes"))?;
     Ok(UploadCommit {
@@ -139,7 +167,11 @@ pub fn upload_commit(commit: CommitUpload) -> Result<UploadCommit, ApiError> {
 
 /// PROTOCOL.md §5: `chunk_size` within bounds, `ciphertext_size = size + 16·n` and
 /// `n = max(1, ceil(size / chunk_size))`.
-pub fn check_geometry(chunk_size: u32, ciphertext_size: u64, chunk_count: u64) -> Result<(), ApiError> {
+pub fn check_geometry(
+    chunk_size: u32,
+    ciphertext_size: u64,
+    chunk_count: u64,
+) -> Result<(), ApiError> {
     if !(coffer_api::MIN_CHUNK_SIZE..=coffer_api::MAX_CHUNK_SIZE).contains(&chunk_size) {
         return Err(ApiError::bad_request("chunk_size is out of bounds"));
     }
@@ -160,7 +192,9 @@ pub fn check_geometry(chunk_size: u32, ciphertext_size: u64, chunk_count: u64) -
 
 fn exact(field: &'static str, value: &B64, len: usize) -> Result<(), ApiError> {
     if value.len() != len {
-        return Err(ApiError::bad_request(format!("{field} must be {len} bytes")));
+        return Err(ApiError::bad_request(format!(
+            "{field} must be {len} bytes"
+        )));
     }
     Ok(())
 }
@@ -180,7 +214,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(normalize_email("  Alice@Example.ORG\n").unwrap(), "alice@example.org");
+        assert_eq!(
+            normalize_email("  Alice@Example.ORG\n").unwrap(),
+            "alice@example.org"
+        );
         for bad in ["", "alice", "@example.org", "alice@", "a b@example.org"] {
             assert!(normalize_email(bad).is_err(), "{bad:?}");
         }

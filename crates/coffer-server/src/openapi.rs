@@ -76,7 +76,12 @@ impl Modify for BearerAndProblems {
             )
             .build();
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
             for operation in operations.into_iter().flatten() {
                 operation
                     .responses

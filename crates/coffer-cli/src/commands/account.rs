@@ -10,7 +10,10 @@ pub async fn signup(ctx: &Context, email: &str) -> Result<()> {
     let server = ctx.server(None)?;
     let password = ctx.password(true)?;
     let session = coffer_client::signup(&server, email, password.as_bytes(), &ctx.store).await?;
-    say(ctx, &format!("signed up and logged in as {} on {server}", session.email()));
+    say(
+        ctx,
+        &format!("signed up and logged in as {} on {server}", session.email()),
+    );
     Ok(())
 }
 
@@ -22,7 +25,10 @@ pub async fn login(ctx: &Context, email: Option<String>) -> Result<()> {
         .ok_or_else(|| anyhow!("no email: pass --email"))?;
     let password = ctx.password(false)?;
     let session = coffer_client::login(&server, &email, password.as_bytes(), &ctx.store).await?;
-    say(ctx, &format!("logged in as {} on {server}", session.email()));
+    say(
+        ctx,
+        &format!("logged in as {} on {server}", session.email()),
+    );
     Ok(())
 }
 
@@ -67,6 +73,9 @@ pub async fn whoami(ctx: &Context, json: bool) -> Result<()> {
         format!("server:      {}", status.server_url),
         format!("account:     {}", status.account_id),
         format!("fingerprint: {}", status.fingerprint),
-        format!("session expires {} UTC", format_time(Some(status.session_expires_at))),
+        format!(
+            "session expires {} UTC",
+            format_time(Some(status.session_expires_at))
+        ),
     ])
 }

@@ -32,7 +32,9 @@ async fn cancellable<T>(
 }
 
 pub async fn put(ctx: &Context, recursive: bool, mut paths: Vec<String>) -> Result<()> {
-    let mut dest = paths.pop().expect("invariant: clap requires at least two paths");
+    let mut dest = paths
+        .pop()
+        .expect("invariant: clap requires at least two paths");
     if paths.len() > 1 && !dest.ends_with('/') {
         // Several sources go into a folder, as with cp.
         dest.push('/');
@@ -59,12 +61,24 @@ pub async fn put(ctx: &Context, recursive: bool, mut paths: Vec<String>) -> Resu
     Ok(())
 }
 
-async fn put_dir(ctx: &Context, drive: &Drive, local: &Path, dest: &str, opts: &TransferOptions) -> Result<()> {
+async fn put_dir(
+    ctx: &Context,
+    drive: &Drive,
+    local: &Path,
+    dest: &str,
+    opts: &TransferOptions,
+) -> Result<()> {
     let summary = cancellable(&opts.cancel, drive.put_dir(local, dest, opts))
         .await
         .map_err(resume_hint)?;
     for skipped in &summary.skipped {
-        say(ctx, &format!("coffer: skipped {} (not a file or folder)", skipped.display()));
+        say(
+            ctx,
+            &format!(
+                "coffer: skipped {} (not a file or folder)",
+                skipped.display()
+            ),
+        );
     }
     Ok(())
 }

@@ -24,32 +24,52 @@ impl Api {
         &self,
         body: &api::SignupStartRequest,
     ) -> Result<api::SignupStartResponse> {
-        self.json(Method::POST, "/signup/start".into(), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::POST,
+            "/signup/start".into(),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     pub(crate) async fn signup_finish(
         &self,
         body: &api::SignupFinishRequest,
     ) -> Result<api::SignupFinishResponse> {
-        self.json(Method::POST, "/signup/finish".into(), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::POST,
+            "/signup/finish".into(),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     pub(crate) async fn login_start(
         &self,
         body: &api::LoginStartRequest,
     ) -> Result<api::LoginStartResponse> {
-        self.json(Method::POST, "/login/start".into(), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::POST,
+            "/login/start".into(),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     pub(crate) async fn login_finish(
         &self,
         body: &api::LoginFinishRequest,
     ) -> Result<api::SessionResponse> {
-        self.json(Method::POST, "/login/finish".into(), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::POST,
+            "/login/finish".into(),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     pub(crate) async fn logout(&self) -> Result<()> {
@@ -58,23 +78,42 @@ impl Api {
     }
 
     pub(crate) async fn account(&self) -> Result<api::AccountInfo> {
-        self.json(Method::GET, "/account".into(), NO_BODY, Idempotence::Idempotent)
-            .await
+        self.json(
+            Method::GET,
+            "/account".into(),
+            NO_BODY,
+            Idempotence::Idempotent,
+        )
+        .await
     }
 
     pub(crate) async fn usage(&self) -> Result<api::Usage> {
-        self.json(Method::GET, "/usage".into(), NO_BODY, Idempotence::Idempotent)
-            .await
+        self.json(
+            Method::GET,
+            "/usage".into(),
+            NO_BODY,
+            Idempotence::Idempotent,
+        )
+        .await
     }
 
     // ---------- nodes ----------
 
     pub(crate) async fn node(&self, id: Id) -> Result<api::Node> {
-        self.json(Method::GET, format!("/nodes/{id}"), NO_BODY, Idempotence::Idempotent)
-            .await
+        self.json(
+            Method::GET,
+            format!("/nodes/{id}"),
+            NO_BODY,
+            Idempotence::Idempotent,
+        )
+        .await
     }
 
-    pub(crate) async fn children(&self, parent: Id, params: &ChildrenParams) -> Result<api::NodePage> {
+    pub(crate) async fn children(
+        &self,
+        parent: Id,
+        params: &ChildrenParams,
+    ) -> Result<api::NodePage> {
         let query = query_string(params);
         let path = format!("/nodes/{parent}/children{query}");
         self.json(Method::GET, path, NO_BODY, Idempotence::Idempotent)
@@ -82,7 +121,11 @@ impl Api {
     }
 
     /// The child of `parent` with this name tag, if any.
-    pub(crate) async fn child_by_tag(&self, parent: Id, tag: &[u8; 32]) -> Result<Option<api::Node>> {
+    pub(crate) async fn child_by_tag(
+        &self,
+        parent: Id,
+        tag: &[u8; 32],
+    ) -> Result<Option<api::Node>> {
         let params = ChildrenParams {
             name_tag: Some(B64::encode(tag)),
             ..Default::default()
@@ -102,8 +145,13 @@ impl Api {
     }
 
     pub(crate) async fn update_node(&self, id: Id, body: &api::UpdateNode) -> Result<api::Node> {
-        self.json(Method::PUT, format!("/nodes/{id}"), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::PUT,
+            format!("/nodes/{id}"),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     pub(crate) async fn delete_node(&self, id: Id) -> Result<()> {
@@ -112,7 +160,13 @@ impl Api {
     }
 
     /// One chunk of a node's current version, at most `max_len` bytes.
-    pub(crate) async fn chunk(&self, node: Id, version: Id, index: u64, max_len: usize) -> Result<Bytes> {
+    pub(crate) async fn chunk(
+        &self,
+        node: Id,
+        version: Id,
+        index: u64,
+        max_len: usize,
+    ) -> Result<Bytes> {
         let build = |r: RequestBuilder| r;
         let (_, body) = self
             .execute(Call {
@@ -129,8 +183,13 @@ impl Api {
     // ---------- uploads ----------
 
     pub(crate) async fn create_upload(&self, body: &api::CreateUpload) -> Result<api::Upload> {
-        self.json(Method::POST, "/uploads".into(), Some(body), Idempotence::Once)
-            .await
+        self.json(
+            Method::POST,
+            "/uploads".into(),
+            Some(body),
+            Idempotence::Once,
+        )
+        .await
     }
 
     /// The open upload sessions into folder `parent`.
@@ -141,17 +200,32 @@ impl Api {
     }
 
     pub(crate) async fn upload(&self, id: Id) -> Result<api::Upload> {
-        self.json(Method::GET, format!("/uploads/{id}"), NO_BODY, Idempotence::Idempotent)
-            .await
+        self.json(
+            Method::GET,
+            format!("/uploads/{id}"),
+            NO_BODY,
+            Idempotence::Idempotent,
+        )
+        .await
     }
 
     pub(crate) async fn delete_upload(&self, id: Id) -> Result<()> {
-        self.empty(Method::DELETE, format!("/uploads/{id}"), Idempotence::Idempotent)
-            .await
+        self.empty(
+            Method::DELETE,
+            format!("/uploads/{id}"),
+            Idempotence::Idempotent,
+        )
+        .await
     }
 
     /// Stores chunk `index` (ciphertext) with its BLAKE3 hash; idempotent on the server.
-    pub(crate) async fn put_chunk(&self, upload: Id, index: u64, body: Bytes, hash: &[u8; 32]) -> Result<()> {
+    pub(crate) async fn put_chunk(
+        &self,
+        upload: Id,
+        index: u64,
+        body: Bytes,
+        hash: &[u8; 32],
+    ) -> Result<()> {
         let hash = hex::encode(hash);
         let build = |r: RequestBuilder| {
             r.header(CHUNK_HASH_HEADER, hash.as_str())
@@ -169,7 +243,11 @@ impl Api {
         .map(drop)
     }
 
-    pub(crate) async fn commit_upload(&self, id: Id, body: &api::CommitUpload) -> Result<api::Node> {
+    pub(crate) async fn commit_upload(
+        &self,
+        id: Id,
+        body: &api::CommitUpload,
+    ) -> Result<api::Node> {
         let path = format!("/uploads/{id}/commit");
         self.json(Method::POST, path, Some(body), Idempotence::Once)
             .await

@@ -73,7 +73,12 @@ impl ChunkSink {
 impl Drive {
     /// Downloads the file at drive path `src` to `dest` (into it if it is a directory, like
     /// `cp`). Returns the local path written.
-    pub async fn get_file(&self, src: &str, dest: &Path, opts: &TransferOptions) -> Result<PathBuf> {
+    pub async fn get_file(
+        &self,
+        src: &str,
+        dest: &Path,
+        opts: &TransferOptions,
+    ) -> Result<PathBuf> {
         let node = self.resolve(&DrivePath::parse(src)?).await?;
         if node.is_folder() {
             return Err(ClientError::IsAFolder(node.path.to_string()));
@@ -84,15 +89,33 @@ impl Drive {
     }
 
     /// Downloads the verified file `node` to exactly `dest`.
-    pub(crate) async fn download_file(&self, node: &VerifiedNode, dest: &Path, opts: &TransferOptions) -> Result<()> {
+    pub(crate) async fn download_file(
+        &self,
+        node: &VerifiedNode,
+        dest: &Path,
+        opts: &TransferOptions,
+    ) -> Result<()> {
         let label = node.path.to_string();
         let fail = |why: &str| ClientError::integrity(label.clone(), why.to_owned());
-        let content = node.node.content.clone().ok_or_else(|| fail("a file without content"))?;
-        let size = node.attrs.size.ok_or_else(|| fail("a file without a size"))?;
-        let decryptor = ContentDecryptor::new(&node.key, &node.id().0, &content.version_id.0, &content.header)
-            .map_err(|_| fail("the content header does not verify"))?;
+        let content = node
+            .node
+            .content
+            .clone()
+            .ok_or_else(|| fail("a file without content"))?;
+        let size = node
+            .attrs
+            .size
+            .ok_or_else(|| fail("a file without a size"))?;
+        let decryptor = ContentDecryptor::new(
+            &node.key,
+            &node.id().0,
+            &content.version_id.0,
+            &content.header,
+        )
+        .map_err(|_| fail("the content header does not verify"))?;
         let id = TransferId::next();
-        opts.progress.file_started(id, &dest.display().to_string(), size);
+        opts.progress
+            .file_started(id, &dest.display().to_string(), size);
         let mut sink = ChunkSink {
             partial: PartialFile::create(dest)?,
             decryptor,
@@ -103,7 +126,9 @@ impl Drive {
             plaintext_hash: blake3::Hasher::new(),
             written: 0,
         };
-        let max_len = usize::try_from(content.chunk_size).unwrap_or(usize::MAX).saturating_add(coffer_crypto::TAG_LEN);
+        let max_len = usize::try_from(content.chunk_size)
+            .unwrap_or(usize::MAX)
+            .saturating_add(coffer_crypto::TAG_LEN);
         let (node_id, version_id) = (node.id(), content.version_id);
         let fetches = futures::stream::iter(0..content.chunk_count)
             .map(|index| {
@@ -135,9 +160,11 @@ impl Drive {
             opts.progress.transferred(id, len);
         }
         let signed_blake3 = node.attrs.blake3.clone();
-        tokio::task::spawn_blocking(move || sink.finish(&content.chunk_list_hash, signed_blake3.as_deref()))
-            .await
-            .expect("invariant: finishing a download does not panic")?;
+        tokio::task::spawn_blocking(move || {
+            sink.finish(&content.chunk_list_hash, signed_blake3.as_deref())
+        })
+        .await
+        .expect("invariant: finishing a download does not panic")?;
         opts.progress.file_finished(id);
         Ok(())
     }

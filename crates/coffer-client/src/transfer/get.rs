@@ -22,7 +22,12 @@ pub struct GetSummary {
 impl Drive {
     /// Downloads the folder at `src` to `dest`: into `dest` if it is a directory (keeping the
     /// folder's name), else as `dest`. Every file is verified before it lands.
-    pub async fn get_dir(&self, src: &str, dest: &Path, opts: &TransferOptions) -> Result<GetSummary> {
+    pub async fn get_dir(
+        &self,
+        src: &str,
+        dest: &Path,
+        opts: &TransferOptions,
+    ) -> Result<GetSummary> {
         let top = self.resolve(&DrivePath::parse(src)?).await?;
         if !top.is_folder() {
             return Err(ClientError::NotAFolder(top.path.to_string()));

@@ -19,7 +19,10 @@ impl PartialFile {
     /// Creates (or truncates a stale) `.<name>.coffer-partial` beside `dest`.
     pub fn create(dest: &Path) -> Result<PartialFile> {
         let name = dest.file_name().ok_or_else(|| {
-            ClientError::io(dest, std::io::Error::other("the destination has no file name"))
+            ClientError::io(
+                dest,
+                std::io::Error::other("the destination has no file name"),
+            )
         })?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);

@@ -7,7 +7,7 @@ use crate::drive::Drive;
 use crate::entry::Entry;
 use crate::error::{ClientError, Result};
 use crate::path::PathSpec;
-use crate::plan::{local_error, plan_put_dir, plan_put_file, Target};
+use crate::plan::{Target, local_error, plan_put_dir, plan_put_file};
 use crate::verify::VerifiedNode;
 use coffer_api::Upload;
 use futures::{StreamExt, TryStreamExt};
@@ -30,7 +30,12 @@ pub struct PutSummary {
 impl Drive {
     /// Uploads the local file `local` to `dest`: into `dest` if it is a folder, else at `dest`;
     /// an existing file there gets a new version (replaced atomically at commit).
-    pub async fn put_file(&self, local: &Path, dest: &str, opts: &TransferOptions) -> Result<Entry> {
+    pub async fn put_file(
+        &self,
+        local: &Path,
+        dest: &str,
+        opts: &TransferOptions,
+    ) -> Result<Entry> {
         let meta = std::fs::metadata(local).map_err(|e| ClientError::io(local, e))?;
         if meta.is_dir() {
             return Err(ClientError::IsAFolder(local.display().to_string()));
@@ -56,10 +61,19 @@ impl Drive {
     /// Uploads the local folder `local` and everything in it to `dest`: into `dest` if it is a
     /// folder (keeping the local name), else as `dest`. Existing folders are merged, existing
     /// files get new versions.
-    pub async fn put_dir(&self, local: &Path, dest: &str, opts: &TransferOptions) -> Result<PutSummary> {
+    pub async fn put_dir(
+        &self,
+        local: &Path,
+        dest: &str,
+        opts: &TransferOptions,
+    ) -> Result<PutSummary> {
         let top = std::fs::canonicalize(local).map_err(|e| ClientError::io(local, e))?;
         if !top.is_dir() {
-            return Err(local_error(local, ErrorKind::NotADirectory, "not a directory"));
+            return Err(local_error(
+                local,
+                ErrorKind::NotADirectory,
+                "not a directory",
+            ));
         }
         let local_name = drive_name(&top)?;
         let walked = top.clone();
@@ -90,7 +104,11 @@ impl Drive {
     }
 
     /// The verified parent folder of `target`, and what is at `target` now.
-    async fn target_nodes(&self, target: &Target, dest_node: Option<VerifiedNode>) -> Result<(VerifiedNode, Option<VerifiedNode>)> {
+    async fn target_nodes(
+        &self,
+        target: &Target,
+        dest_node: Option<VerifiedNode>,
+    ) -> Result<(VerifiedNode, Option<VerifiedNode>)> {
         match dest_node {
             Some(node) if node.path == target.parent => {
                 let existing = self.child(&node, &target.name).await?;
@@ -124,7 +142,11 @@ impl Drive {
                 None => (&parent, top_name, top_existing.take()),
                 Some(i) => {
                     let name = dir.name.as_str();
-                    (&folders[i].node, name, folders[i].children.get(name).cloned())
+                    (
+                        &folders[i].node,
+                        name,
+                        folders[i].children.get(name).cloned(),
+                    )
                 }
             };
             let folder = match known {
@@ -161,7 +183,10 @@ impl RemoteFolder {
         let children = drive.list_folder(&node).await?;
         let open_sessions = drive.api().uploads(node.id()).await?.items;
         Ok(RemoteFolder {
-            children: children.into_iter().map(|c| (c.attrs.name.clone(), c)).collect(),
+            children: children
+                .into_iter()
+                .map(|c| (c.attrs.name.clone(), c))
+                .collect(),
             node,
             open_sessions: Arc::new(open_sessions),
         })

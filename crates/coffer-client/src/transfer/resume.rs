@@ -42,8 +42,16 @@ pub(crate) fn open_session(upload: Upload, parent: &ParentRef) -> Option<OpenSes
     if upload.parent_id != parent.id {
         return None;
     }
-    let key = coffer_crypto::unwrap_node_key(&parent.key, &upload.node_id.0, &parent.id.0, &upload.wrapped_key).ok()?;
-    let attrs = coffer_crypto::open_attributes(&key, &upload.node_id.0, &upload.encrypted_attributes).ok()?;
+    let key = coffer_crypto::unwrap_node_key(
+        &parent.key,
+        &upload.node_id.0,
+        &parent.id.0,
+        &upload.wrapped_key,
+    )
+    .ok()?;
+    let attrs =
+        coffer_crypto::open_attributes(&key, &upload.node_id.0, &upload.encrypted_attributes)
+            .ok()?;
     // The commit signs the session's name tag: it must be the tag of the name inside.
     if upload.name_tag[..] != coffer_crypto::name_tag(&parent.key, &attrs.name)[..] {
         return None;
@@ -66,7 +74,10 @@ pub(crate) fn matches(wanted: &Wanted<'_>, s: &Upload, attrs: &Attributes) -> bo
 
 /// The matching session that has the most chunks already, with the encryptor that reproduces
 /// its header.
-pub(crate) fn pick(wanted: &Wanted<'_>, sessions: Vec<OpenSession>) -> Option<(OpenSession, ContentEncryptor)> {
+pub(crate) fn pick(
+    wanted: &Wanted<'_>,
+    sessions: Vec<OpenSession>,
+) -> Option<(OpenSession, ContentEncryptor)> {
     let mut fitting: Vec<_> = sessions
         .into_iter()
         .filter(|s| matches(wanted, &s.upload, &s.attrs))
@@ -138,28 +149,39 @@ mod tests {
         assert!(!matches(&new, &upload(2, None), &attrs("b.txt", 10, 99)));
         assert!(!matches(&new, &upload(2, None), &attrs("a.txt", 11, 99)));
         assert!(!matches(&new, &upload(2, None), &attrs("a.txt", 10, 98)));
-        assert!(!matches(&new, &upload(2, Some(5)), &a), "a replacement is not a new file");
+        assert!(
+            !matches(&new, &upload(2, Some(5)), &a),
+            "a replacement is not a new file"
+        );
 
         let replace = Wanted {
             replaces: Some((Id([2; 16]), 5)),
             ..new.clone()
         };
         assert!(matches(&replace, &upload(2, Some(5)), &a));
-        assert!(!matches(&replace, &upload(2, Some(4)), &a), "the file changed since");
+        assert!(
+            !matches(&replace, &upload(2, Some(4)), &a),
+            "the file changed since"
+        );
         assert!(!matches(&replace, &upload(9, Some(5)), &a), "another node");
         assert!(!matches(&replace, &upload(2, None), &a));
 
         let no_mtime = Wanted { mtime: None, ..new };
         let mut unknown = a.clone();
         unknown.mtime = None;
-        assert!(!matches(&no_mtime, &upload(2, None), &unknown), "without an mtime nothing proves it is the same file");
+        assert!(
+            !matches(&no_mtime, &upload(2, None), &unknown),
+            "without an mtime nothing proves it is the same file"
+        );
     }
 
     #[test]
     fn rebuilds_the_header_of_a_session_it_made() {
         let key = SymmetricKey::from_bytes([5; 32]);
         let mut u = upload(2, None);
-        let (header, _) = ContentEncryptor::new(&key, &u.node_id.0, &u.version_id.0, [6; 32], u.chunk_size).unwrap();
+        let (header, _) =
+            ContentEncryptor::new(&key, &u.node_id.0, &u.version_id.0, [6; 32], u.chunk_size)
+                .unwrap();
         u.header = B64(header);
         let s = OpenSession {
             upload: u,

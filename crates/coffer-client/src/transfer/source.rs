@@ -139,7 +139,10 @@ mod tests {
         for len in [0usize, 1, 65536, 65537, 3 * 65536 + 5] {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
             let (chunks, hash, header) = chunks_of(&data, cs);
-            assert_eq!(chunks.len() as u64, coffer_crypto::chunk_count(len as u64, cs));
+            assert_eq!(
+                chunks.len() as u64,
+                coffer_crypto::chunk_count(len as u64, cs)
+            );
             assert_eq!(hash, *blake3::hash(&data).as_bytes());
             let key = SymmetricKey::from_bytes([1; 32]);
             let dec = ContentDecryptor::new(&key, &[2; 16], &[3; 16], &header).unwrap();

@@ -1,18 +1,20 @@
 //! Uploading one local file: find or create the upload session, send the missing chunks with
 //! bounded concurrency, commit with the final attributes and the signed record.
 
+use super::TransferId;
 use super::TransferOptions;
 use super::media_type;
 use super::resume::{OpenSession, Wanted, open_session, pick};
 use super::source::ChunkSource;
-use super::TransferId;
 use crate::drive::Drive;
 use crate::error::{ClientError, Result};
 use crate::records::{fresh_id, fresh_key};
 use crate::verify::{ParentRef, VerifiedNode, verify_child};
 use bytes::Bytes;
 use coffer_api::{B64, CommitUpload, CreateUpload, ErrorCode, Id, NodeKind, Upload};
-use coffer_crypto::{Attributes, ContentEncryptor, DEFAULT_CHUNK_SIZE, NodeRecord, SymmetricKey, random_bytes};
+use coffer_crypto::{
+    Attributes, ContentEncryptor, DEFAULT_CHUNK_SIZE, NodeRecord, SymmetricKey, random_bytes,
+};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,12 +63,17 @@ struct Session {
 
 impl Drive {
     /// Uploads `job`, resuming a matching unfinished session if there is one.
-    pub(crate) async fn upload_file(&self, job: &UploadJob, opts: &TransferOptions) -> Result<VerifiedNode> {
+    pub(crate) async fn upload_file(
+        &self,
+        job: &UploadJob,
+        opts: &TransferOptions,
+    ) -> Result<VerifiedNode> {
         let meta = std::fs::metadata(&job.local).map_err(|e| ClientError::io(&job.local, e))?;
         let (size, mtime) = (meta.len(), mtime_ms(&meta));
         let id = TransferId::next();
         let drive_path = job.parent.path.join(&job.name)?;
-        opts.progress.file_started(id, &drive_path.to_string(), size);
+        opts.progress
+            .file_started(id, &drive_path.to_string(), size);
         let wanted = Wanted {
             name: &job.name,
             size,
@@ -92,7 +99,10 @@ impl Drive {
                 key: s.key,
                 encryptor,
             };
-            match self.fill_and_commit(job, session, size, mtime, opts, id).await {
+            match self
+                .fill_and_commit(job, session, size, mtime, opts, id)
+                .await
+            {
                 Err(e) if is_stale_session(&e) => {
                     // The file changed without its size or mtime changing, or the session
                     // ended meanwhile: start over with a fresh one.
@@ -102,23 +112,40 @@ impl Drive {
             }
         }
         let session = self.create_session(job, size, mtime).await?;
-        self.fill_and_commit(job, session, size, mtime, opts, id).await
+        self.fill_and_commit(job, session, size, mtime, opts, id)
+            .await
     }
 
-    async fn create_session(&self, job: &UploadJob, size: u64, mtime: Option<i64>) -> Result<Session> {
+    async fn create_session(
+        &self,
+        job: &UploadJob,
+        size: u64,
+        mtime: Option<i64>,
+    ) -> Result<Session> {
         let parent = &job.parent;
         let (node_id, key, wrapped) = match &job.existing {
             Some(e) => (e.id, e.key.clone(), e.wrapped_key.clone()),
             None => {
                 let (id, key) = (fresh_id(), fresh_key());
-                let wrapped = coffer_crypto::wrap_node_key(&parent.key, &id.0, &parent.id.0, &key, random_bytes());
+                let wrapped = coffer_crypto::wrap_node_key(
+                    &parent.key,
+                    &id.0,
+                    &parent.id.0,
+                    &key,
+                    random_bytes(),
+                );
                 (id, key, B64(wrapped))
             }
         };
         let version_id = fresh_id();
-        let (header, encryptor) =
-            ContentEncryptor::new(&key, &node_id.0, &version_id.0, random_bytes(), DEFAULT_CHUNK_SIZE)
-                .map_err(|e| ClientError::Protocol(format!("cannot build a content header: {e}")))?;
+        let (header, encryptor) = ContentEncryptor::new(
+            &key,
+            &node_id.0,
+            &version_id.0,
+            random_bytes(),
+            DEFAULT_CHUNK_SIZE,
+        )
+        .map_err(|e| ClientError::Protocol(format!("cannot build a content header: {e}")))?;
         let preliminary = Attributes {
             name: job.name.clone(),
             size: Some(size),
@@ -170,7 +197,9 @@ impl Drive {
         if upload.chunk_count != coffer_crypto::chunk_count(size, chunk_size)
             || upload.ciphertext_size != coffer_crypto::ciphertext_size(size, chunk_size)
         {
-            return Err(ClientError::Protocol("the upload session has other sizes".into()));
+            return Err(ClientError::Protocol(
+                "the upload session has other sizes".into(),
+            ));
         }
         let received: HashSet<u64> = upload.received.iter().copied().collect();
         let mut source = ChunkSource::open(&job.local, size, encryptor)?;
@@ -194,10 +223,12 @@ impl Drive {
                 opts.progress.skipped(id, chunk.plaintext_len);
                 continue;
             }
-            let (api, progress, upload_id) = (self.api().clone(), Arc::clone(&opts.progress), upload.id);
+            let (api, progress, upload_id) =
+                (self.api().clone(), Arc::clone(&opts.progress), upload.id);
             in_flight.spawn(async move {
                 let body = Bytes::from(chunk.ciphertext);
-                api.put_chunk(upload_id, chunk.index, body, &chunk.hash).await?;
+                api.put_chunk(upload_id, chunk.index, body, &chunk.hash)
+                    .await?;
                 drop(permit);
                 progress.transferred(id, chunk.plaintext_len);
                 Ok(())
@@ -215,9 +246,14 @@ impl Drive {
             mtime,
             media_type: media_type::guess(&job.name).map(str::to_owned),
             blake3: Some(hex::encode(plaintext_hash)),
-            extra: job.existing.as_ref().map(|e| e.extra.clone()).unwrap_or_default(),
+            extra: job
+                .existing
+                .as_ref()
+                .map(|e| e.extra.clone())
+                .unwrap_or_default(),
         };
-        let sealed = coffer_crypto::seal_attributes(&key, &upload.node_id.0, &attrs, random_bytes());
+        let sealed =
+            coffer_crypto::seal_attributes(&key, &upload.node_id.0, &attrs, random_bytes());
         let identity = &self.session().identity;
         let record = NodeRecord {
             node_id: upload.node_id.0,
@@ -293,6 +329,8 @@ pub(crate) fn mtime_ms(meta: &std::fs::Metadata) -> Option<i64> {
     let modified = meta.modified().ok()?;
     match modified.duration_since(std::time::UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_millis()).ok(),
-        Err(before) => i64::try_from(before.duration().as_millis()).ok().map(|ms| -ms),
+        Err(before) => i64::try_from(before.duration().as_millis())
+            .ok()
+            .map(|ms| -ms),
     }
 }

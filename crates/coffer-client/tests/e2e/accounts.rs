@@ -28,9 +28,14 @@ async fn signup_login_whoami_logout() {
 
     // Logging in again (another device) gives the same keys.
     let other = tempfile::tempdir().unwrap();
-    let again = coffer_client::login(&server.url, &email, PASSWORD, &SessionStore::new(other.path()))
-        .await
-        .unwrap();
+    let again = coffer_client::login(
+        &server.url,
+        &email,
+        PASSWORD,
+        &SessionStore::new(other.path()),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.fingerprint(), session.fingerprint());
 
     coffer_client::logout(&session, &store).await.unwrap();
@@ -57,7 +62,10 @@ async fn wrong_password_and_unknown_email_fail_alike() {
     let unknown = coffer_client::login(&server.url, &unique_email(), PASSWORD, &store).await;
     assert!(matches!(unknown, Err(ClientError::Auth)), "{unknown:?}");
     let taken = coffer_client::signup(&server.url, &email, PASSWORD, &store).await;
-    assert!(matches!(taken, Err(ClientError::AlreadyExists(_))), "{taken:?}");
+    assert!(
+        matches!(taken, Err(ClientError::AlreadyExists(_))),
+        "{taken:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +83,13 @@ async fn a_rolled_back_key_container_is_refused() {
     std::fs::write(&seen_file, serde_json::json!({ key: 2 }).to_string()).unwrap();
     let login = coffer_client::login(&server.url, &email, PASSWORD, &store).await;
     assert!(
-        matches!(login, Err(ClientError::Rollback { offered: 1, seen: 2 })),
+        matches!(
+            login,
+            Err(ClientError::Rollback {
+                offered: 1,
+                seen: 2
+            })
+        ),
         "{login:?}"
     );
 }

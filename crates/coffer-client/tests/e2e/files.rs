@@ -21,10 +21,16 @@ async fn files_of_every_boundary_size_round_trip() {
         let entry = drive.put_file(&src, "/sizes/", &opts).await.unwrap();
         assert_eq!(entry.path.to_string(), format!("/sizes/{name}"));
         assert_eq!(entry.size, Some(size as u64));
-        assert_eq!(entry.blake3.as_deref(), Some(blake3::hash(&data).to_hex().as_str()));
+        assert_eq!(
+            entry.blake3.as_deref(),
+            Some(blake3::hash(&data).to_hex().as_str())
+        );
 
         let out = local.path().join(format!("out{size}"));
-        let written = drive.get_file(&entry.path.to_string(), &out, &opts).await.unwrap();
+        let written = drive
+            .get_file(&entry.path.to_string(), &out, &opts)
+            .await
+            .unwrap();
         assert_eq!(written, out);
         assert!(std::fs::read(&out).unwrap() == data, "size {size} differs");
     }
@@ -55,9 +61,15 @@ async fn a_folder_tree_round_trips() {
     let (drive, _store, _config) = new_drive(&server).await;
     let local = tempfile::tempdir().unwrap();
     let src = local.path().join("project");
-    for (i, rel) in ["a.txt", "empty", "sub/b.bin", "sub/deeper/c", "sub/deeper/d e"]
-        .iter()
-        .enumerate()
+    for (i, rel) in [
+        "a.txt",
+        "empty",
+        "sub/b.bin",
+        "sub/deeper/c",
+        "sub/deeper/d e",
+    ]
+    .iter()
+    .enumerate()
     {
         let path = src.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -71,7 +83,11 @@ async fn a_folder_tree_round_trips() {
     assert!(summary.skipped.is_empty());
 
     let tree = drive.tree("/project").await.unwrap();
-    let names: Vec<_> = tree.children.iter().map(|c| c.entry.name.as_str()).collect();
+    let names: Vec<_> = tree
+        .children
+        .iter()
+        .map(|c| c.entry.name.as_str())
+        .collect();
     assert_eq!(names, ["a.txt", "empty", "empty-dir", "sub"]);
     assert_eq!(tree.children[2].entry.kind, NodeKind::Folder);
 
@@ -122,11 +138,16 @@ async fn bad_transfer_requests_fail_cleanly() {
     let opts = TransferOptions::default();
     let file = local.path().join("f");
     std::fs::write(&file, b"x").unwrap();
-    let missing = drive.get_file("/nope", &local.path().join("o"), &opts).await;
+    let missing = drive
+        .get_file("/nope", &local.path().join("o"), &opts)
+        .await;
     assert!(matches!(missing, Err(ClientError::NotFound(p)) if p == "/nope"));
     assert!(!local.path().join("o").exists());
     let no_folder = drive.put_file(&file, "/no/such/", &opts).await;
-    assert!(matches!(no_folder, Err(ClientError::NotFound(_))), "{no_folder:?}");
+    assert!(
+        matches!(no_folder, Err(ClientError::NotFound(_))),
+        "{no_folder:?}"
+    );
     drive.mkdir("/d", false).await.unwrap();
     let folder_src = drive.get_file("/d", &local.path().join("o"), &opts).await;
     assert!(matches!(folder_src, Err(ClientError::IsAFolder(_))));
@@ -134,5 +155,8 @@ async fn bad_transfer_requests_fail_cleanly() {
     assert!(matches!(dir_src, Err(ClientError::IsAFolder(_))));
     drive.put_file(&file, "/d/f", &opts).await.unwrap();
     let through_file = drive.put_file(&file, "/d/f/", &opts).await;
-    assert!(matches!(through_file, Err(ClientError::NotAFolder(_))), "{through_file:?}");
+    assert!(
+        matches!(through_file, Err(ClientError::NotAFolder(_))),
+        "{through_file:?}"
+    );
 }

@@ -9,7 +9,9 @@ fn blob_files(data_dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![data_dir.join("blobs")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
@@ -45,12 +47,18 @@ async fn altered_or_swapped_chunks_are_refused_and_nothing_lands() {
     assert_eq!(blobs.len(), 3, "{blobs:?}");
 
     // Swap two full chunks (same length): each fails to authenticate at its index.
-    let (a, b) = (std::fs::read(&blobs[0]).unwrap(), std::fs::read(&blobs[1]).unwrap());
+    let (a, b) = (
+        std::fs::read(&blobs[0]).unwrap(),
+        std::fs::read(&blobs[1]).unwrap(),
+    );
     std::fs::write(&blobs[0], &b).unwrap();
     std::fs::write(&blobs[1], &a).unwrap();
     let out = local.path().join("out");
     let swapped = drive.get_file("/f", &out, &opts).await;
-    assert!(matches!(swapped, Err(ClientError::Integrity { .. })), "{swapped:?}");
+    assert!(
+        matches!(swapped, Err(ClientError::Integrity { .. })),
+        "{swapped:?}"
+    );
     nothing_written(local.path());
 
     // One flipped bit in the last chunk.

@@ -51,8 +51,14 @@ async fn an_interrupted_upload_sends_only_the_missing_chunks() {
         ..Counter::default()
     });
     let stopped = drive.put_file(&src, "/", &options(&first, cancel)).await;
-    assert!(matches!(stopped, Err(ClientError::Cancelled)), "{stopped:?}");
-    assert!(drive.ls("/").await.unwrap().is_empty(), "nothing visible before commit");
+    assert!(
+        matches!(stopped, Err(ClientError::Cancelled)),
+        "{stopped:?}"
+    );
+    assert!(
+        drive.ls("/").await.unwrap().is_empty(),
+        "nothing visible before commit"
+    );
 
     let pending = drive.pending_uploads("/").await.unwrap();
     assert_eq!(pending.len(), 1);

@@ -13,15 +13,27 @@ async fn mkdir_mv_rm_and_ls() {
     assert_eq!(deep.path.to_string(), "/a/b/c");
     assert_eq!(deep.kind, NodeKind::Folder);
     drive.mkdir("/a/b/c", true).await.unwrap();
-    assert!(matches!(drive.mkdir("/a/b/c", false).await, Err(ClientError::AlreadyExists(_))));
-    assert!(matches!(drive.mkdir("/x/y", false).await, Err(ClientError::NotFound(_))));
-    assert!(matches!(drive.mkdir("/a/../b", false).await, Err(ClientError::InvalidPath { .. })));
+    assert!(matches!(
+        drive.mkdir("/a/b/c", false).await,
+        Err(ClientError::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        drive.mkdir("/x/y", false).await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(matches!(
+        drive.mkdir("/a/../b", false).await,
+        Err(ClientError::InvalidPath { .. })
+    ));
 
     // a file to move around
     let local = tempfile::tempdir().unwrap();
     let file = local.path().join("f.txt");
     std::fs::write(&file, b"hello").unwrap();
-    let put = drive.put_file(&file, "/a/", &TransferOptions::default()).await.unwrap();
+    let put = drive
+        .put_file(&file, "/a/", &TransferOptions::default())
+        .await
+        .unwrap();
 
     // rename in place
     let renamed = drive.mv("/a/f.txt", "/a/g.txt").await.unwrap();
@@ -34,35 +46,77 @@ async fn mkdir_mv_rm_and_ls() {
     let both = drive.mv("/a/b/g.txt", "/h.txt").await.unwrap();
     assert_eq!(both.path.to_string(), "/h.txt");
     let out = local.path().join("back");
-    drive.get_file("/h.txt", &out, &TransferOptions::default()).await.unwrap();
+    drive
+        .get_file("/h.txt", &out, &TransferOptions::default())
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), b"hello");
     // a folder moves with its subtree
     drive.mv("/a/b", "/b2").await.unwrap();
     assert_eq!(drive.stat("/b2/c").await.unwrap().kind, NodeKind::Folder);
-    assert!(matches!(drive.stat("/a/b").await, Err(ClientError::NotFound(_))));
+    assert!(matches!(
+        drive.stat("/a/b").await,
+        Err(ClientError::NotFound(_))
+    ));
 
     // refused moves
-    assert!(matches!(drive.mv("/b2", "/b2/c/").await, Err(ClientError::InvalidOperation { .. })));
-    assert!(matches!(drive.mv("/", "/x").await, Err(ClientError::InvalidOperation { .. })));
+    assert!(matches!(
+        drive.mv("/b2", "/b2/c/").await,
+        Err(ClientError::InvalidOperation { .. })
+    ));
+    assert!(matches!(
+        drive.mv("/", "/x").await,
+        Err(ClientError::InvalidOperation { .. })
+    ));
     drive.mkdir("/clash", false).await.unwrap();
-    drive.put_file(&file, "/clash/h.txt", &TransferOptions::default()).await.unwrap();
-    assert!(matches!(drive.mv("/h.txt", "/clash/").await, Err(ClientError::AlreadyExists(_))));
-    assert!(matches!(drive.mv("/nope", "/x").await, Err(ClientError::NotFound(_))));
+    drive
+        .put_file(&file, "/clash/h.txt", &TransferOptions::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        drive.mv("/h.txt", "/clash/").await,
+        Err(ClientError::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        drive.mv("/nope", "/x").await,
+        Err(ClientError::NotFound(_))
+    ));
 
     // ls: sorted, folders and files, a file lists itself
-    let root: Vec<_> = drive.ls("/").await.unwrap().into_iter().map(|e| e.name).collect();
+    let root: Vec<_> = drive
+        .ls("/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(root, ["a", "b2", "clash", "h.txt"]);
     let one = drive.ls("/h.txt").await.unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].size, Some(5));
 
     // rm
-    assert!(matches!(drive.rm("/b2", false).await, Err(ClientError::IsAFolder(_))));
+    assert!(matches!(
+        drive.rm("/b2", false).await,
+        Err(ClientError::IsAFolder(_))
+    ));
     drive.rm("/h.txt", false).await.unwrap();
     drive.rm("/b2", true).await.unwrap();
-    assert!(matches!(drive.rm("/", true).await, Err(ClientError::InvalidOperation { .. })));
-    assert!(matches!(drive.rm("/h.txt", false).await, Err(ClientError::NotFound(_))));
-    let root: Vec<_> = drive.ls("/").await.unwrap().into_iter().map(|e| e.name).collect();
+    assert!(matches!(
+        drive.rm("/", true).await,
+        Err(ClientError::InvalidOperation { .. })
+    ));
+    assert!(matches!(
+        drive.rm("/h.txt", false).await,
+        Err(ClientError::NotFound(_))
+    ));
+    let root: Vec<_> = drive
+        .ls("/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(root, ["a", "clash"]);
 
     let usage = drive.usage().await.unwrap();
@@ -77,5 +131,8 @@ async fn accounts_do_not_see_each_other() {
     let (bob, _s2, _c2) = new_drive(&server).await;
     alice.mkdir("/private", false).await.unwrap();
     assert!(bob.ls("/").await.unwrap().is_empty());
-    assert!(matches!(bob.stat("/private").await, Err(ClientError::NotFound(_))));
+    assert!(matches!(
+        bob.stat("/private").await,
+        Err(ClientError::NotFound(_))
+    ));
 }

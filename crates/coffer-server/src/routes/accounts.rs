@@ -124,8 +124,7 @@ pub async fn login_finish(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::LoginExpired, "start the login again"))?;
     // Checked even for an unknown account, so both cases cost the same.
-    let verified =
-        coffer_crypto::server_login_finish(&attempt.state, &req.credential_finalization);
+    let verified = coffer_crypto::server_login_finish(&attempt.state, &req.credential_finalization);
     let failed = || ApiError::new(ErrorCode::LoginFailed, "wrong email or password");
     let account_id = match (verified, attempt.account_id) {
         (Ok(()), Some(account_id)) => account_id,
@@ -158,7 +157,10 @@ pub async fn logout(
     auth: Authenticated,
     State(state): State<AppState>,
 ) -> Result<StatusCode, ApiError> {
-    state.meta.revoke_session(&auth.token_hash, now_ms()).await?;
+    state
+        .meta
+        .revoke_session(&auth.token_hash, now_ms())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

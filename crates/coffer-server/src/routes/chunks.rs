@@ -3,7 +3,8 @@
 //!
 //! An upload holds at most one chunk in memory (≤ 16 MiB + 16), read as it streams in and
 //! hashed on the way; a body longer than the session allows is refused as soon as it is. The
-//! blob is written (durably) before the chunk row that references it. Downloads stream the blob.
+//! blob is written (durably) before the chunk row that references it. A download reads the blob
+//! in one go (one chunk in memory) and sends it.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
@@ -112,19 +113,24 @@ pub async fn get_chunk(
         .meta
         .chunk_for_download(auth.account_id, node, version, index)
         .await?;
-    let stream = match state.blobs.get_stream(version, index, &chunk.hash).await {
-        Ok(stream) => stream,
-        Err(StoreError::NotFound) => return Err(ApiError::internal(&"a stored chunk's blob is missing")),
+    let bytes = match state.blobs.get(version, index, &chunk.hash).await {
+        Ok(bytes) => bytes,
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::internal(&"a stored chunk's blob is missing"));
+        }
         Err(e) => return Err(e.into()),
     };
-    let hash = HeaderValue::from_str(&hex::encode(chunk.hash))
-        .map_err(|e| ApiError::internal(&e))?;
+    let hash =
+        HeaderValue::from_str(&hex::encode(chunk.hash)).map_err(|e| ApiError::internal(&e))?;
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        ),
         (header::CONTENT_LENGTH, HeaderValue::from(chunk.size)),
         (header::HeaderName::from_static(CHUNK_HASH_HEADER), hash),
     ];
-    Ok((headers, Body::from_stream(stream)).into_response())
+    Ok((headers, bytes).into_response())
 }
 
 fn declared_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
@@ -183,7 +189,8 @@ async fn read_chunk(body: Body, expected: u64, max: u64) -> Result<(Bytes, [u8; 
     let mut buffer = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut hasher = blake3::Hasher::new();
     while let Some(frame) = stream.next().await {
-        let data = frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        let data =
+            frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
         if (buffer.len() + data.len()) as u64 > max {
             return Err(ApiError::new(
                 ErrorCode::PayloadTooLarge,
@@ -224,8 +231,14 @@ mod tests {
 
     #[test]
     fn lengths_are_checked_against_the_limit_first() {
-        assert_eq!(check_length(65553, 100, 65552).unwrap_err().code(), ErrorCode::PayloadTooLarge);
-        assert_eq!(check_length(99, 100, 65552).unwrap_err().code(), ErrorCode::ChunkSizeWrong);
+        assert_eq!(
+            check_length(65553, 100, 65552).unwrap_err().code(),
+            ErrorCode::PayloadTooLarge
+        );
+        assert_eq!(
+            check_length(99, 100, 65552).unwrap_err().code(),
+            ErrorCode::ChunkSizeWrong
+        );
         assert!(check_length(100, 100, 65552).is_ok());
     }
 

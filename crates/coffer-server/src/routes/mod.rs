@@ -57,7 +57,10 @@ pub fn router(state: AppState) -> Router {
         ));
     // Chunk bodies are limited per upload session by the handler, while they stream.
     let chunks = Router::new()
-        .route("/api/v1/uploads/{id}/chunks/{index}", put(chunks::put_chunk))
+        .route(
+            "/api/v1/uploads/{id}/chunks/{index}",
+            put(chunks::put_chunk),
+        )
         .route(
             "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}",
             get(chunks::get_chunk),
@@ -97,7 +100,7 @@ fn request_span(request: &Request) -> tracing::Span {
 fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
     tracing::info!(
         status = response.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1000.0,
+        latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3,
         "response"
     );
 }

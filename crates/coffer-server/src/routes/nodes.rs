@@ -11,7 +11,9 @@ use crate::state::{AppState, now_ms};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use coffer_api::{B64, ChildrenQuery, DEFAULT_PAGE, Id, MAX_PAGE, NewNode, Node, NodePage, UpdateNode};
+use coffer_api::{
+    B64, ChildrenQuery, DEFAULT_PAGE, Id, MAX_PAGE, NewNode, Node, NodePage, UpdateNode,
+};
 
 /// One node.
 #[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
@@ -40,8 +42,12 @@ pub async fn children(
     ApiQuery(query): ApiQuery<ChildrenQuery>,
 ) -> Result<Json<NodePage>, ApiError> {
     if let Some(tag) = &query.name_tag {
-        let tag = B64::decode(tag).map_err(|_| ApiError::bad_request("name_tag is not base64url"))?;
-        let child = state.meta.child_by_name_tag(auth.account_id, id, &tag).await?;
+        let tag =
+            B64::decode(tag).map_err(|_| ApiError::bad_request("name_tag is not base64url"))?;
+        let child = state
+            .meta
+            .child_by_name_tag(auth.account_id, id, &tag)
+            .await?;
         return Ok(Json(NodePage {
             items: child.into_iter().map(outgoing::node).collect(),
             next: None,
@@ -49,7 +55,9 @@ pub async fn children(
     }
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_PAGE}")));
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
     }
     let after = query
         .after
@@ -57,7 +65,10 @@ pub async fn children(
         .map(str::parse::<Id>)
         .transpose()
         .map_err(|_| ApiError::bad_request("after is not a cursor from this listing"))?;
-    let page = state.meta.children(auth.account_id, id, after, limit).await?;
+    let page = state
+        .meta
+        .children(auth.account_id, id, after, limit)
+        .await?;
     Ok(Json(NodePage {
         items: page.items.into_iter().map(outgoing::node).collect(),
         next: page.next_after.map(|id| id.to_string()),
@@ -75,7 +86,10 @@ pub async fn create_folder(
     ApiJson(body): ApiJson<NewNode>,
 ) -> Result<(StatusCode, Json<Node>), ApiError> {
     let folder = incoming::new_folder(body)?;
-    let node = state.meta.create_folder(auth.account_id, &folder, now_ms()).await?;
+    let node = state
+        .meta
+        .create_folder(auth.account_id, &folder, now_ms())
+        .await?;
     Ok((StatusCode::CREATED, Json(outgoing::node(node))))
 }
 
@@ -93,7 +107,10 @@ pub async fn update_node(
     ApiJson(body): ApiJson<UpdateNode>,
 ) -> Result<Json<Node>, ApiError> {
     let update = incoming::node_update(body)?;
-    let node = state.meta.update_node(auth.account_id, id, &update, now_ms()).await?;
+    let node = state
+        .meta
+        .update_node(auth.account_id, id, &update, now_ms())
+        .await?;
     Ok(Json(outgoing::node(node)))
 }
 
@@ -108,7 +125,10 @@ pub async fn delete_node(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<StatusCode, ApiError> {
-    let versions = state.meta.delete_subtree(auth.account_id, id, now_ms()).await?;
+    let versions = state
+        .meta
+        .delete_subtree(auth.account_id, id, now_ms())
+        .await?;
     if !versions.is_empty() {
         state.cleanup_wake.notify_one();
     }

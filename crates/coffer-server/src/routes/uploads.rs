@@ -26,7 +26,10 @@ pub async fn create_upload(
     let now = now_ms();
     let expires_at = ms_after(now, state.settings.upload_ttl);
     let upload = incoming::new_upload(body, Id::random(), expires_at)?;
-    state.meta.create_upload(auth.account_id, &upload, now).await?;
+    state
+        .meta
+        .create_upload(auth.account_id, &upload, now)
+        .await?;
     let created = state.meta.upload(auth.account_id, upload.id).await?;
     Ok((StatusCode::CREATED, Json(outgoing::upload(created))))
 }
@@ -76,7 +79,10 @@ pub async fn delete_upload(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<StatusCode, ApiError> {
-    state.meta.abandon_upload(auth.account_id, id, now_ms()).await?;
+    state
+        .meta
+        .abandon_upload(auth.account_id, id, now_ms())
+        .await?;
     state.cleanup_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

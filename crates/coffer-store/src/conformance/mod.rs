@@ -3,6 +3,7 @@
 //! share one store. Today it runs on SQLite; a PostgreSQL engine adds one `#[tokio::test]`.
 
 mod accounts;
+mod commits;
 mod nodes;
 mod uploads;
 
@@ -13,6 +14,7 @@ pub(crate) async fn run_suite(meta: &MetaStore) {
     accounts::run(meta).await;
     nodes::run(meta).await;
     uploads::run(meta).await;
+    commits::run(meta).await;
 }
 
 #[tokio::test]

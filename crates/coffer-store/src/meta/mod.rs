@@ -4,7 +4,7 @@
 //! portable (`$n` placeholders, `WITH RECURSIVE`, `ON CONFLICT`, `RETURNING`, BLOB ids, BIGINT
 //! times) so that a PostgreSQL engine can take the same statements and the same conformance
 //! suite. The methods live in one file per concern: [`accounts`], [`sessions`], [`nodes`],
-//! [`uploads`], [`commit`], [`cleanup`].
+//! [`tree`], [`uploads`], [`chunks`], [`commit`], [`cleanup`].
 //!
 //! SQLite has one writer at a time. Rather than let concurrent transactions race for the write
 //! lock (a deferred transaction that reads, then writes, fails with `SQLITE_BUSY` when another
@@ -13,11 +13,13 @@
 //! writer. Durability: `synchronous = FULL`, so a committed transaction survives a power cut.
 
 mod accounts;
+mod chunks;
 mod cleanup;
 mod commit;
 mod nodes;
 mod rows;
 mod sessions;
+mod tree;
 mod uploads;
 
 use crate::error::Result;
@@ -61,6 +63,7 @@ impl MetaStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
+            .min_connections(2)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.read_only(true))
             .await?;

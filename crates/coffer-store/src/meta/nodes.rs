@@ -1,4 +1,5 @@
-//! The node tree: lookups, listings, folder creation, moves, subtree deletion, usage.
+//! The node tree: lookups, listings, folder creation, usage, and the checks shared with moves
+//! and uploads (moves and deletion are in [`super::tree`]).
 //!
 //! Every statement filters on the account id, so another account's node is `NotFound`. Tree
 //! invariants kept here: one root per account (parent NULL); every other node's parent is a folder
@@ -6,9 +7,9 @@
 //! the node's own subtree is refused by walking the target's ancestors).
 
 use super::MetaStore;
-use super::rows::{KIND_FOLDER, kind_from_code, node_columns, node_from_row, to_i64};
+use super::rows::{KIND_FOLDER, kind_from_code, node_columns, node_from_row};
 use crate::error::{Result, StoreError, is_unique_violation};
-use crate::records::{ChildPage, Id, NewFolder, NodeKind, NodeRecord, NodeUpdate, UsageRecord};
+use crate::records::{ChildPage, Id, NewFolder, NodeKind, NodeRecord, UsageRecord};
 use sqlx::SqliteConnection;
 
 impl MetaStore {
@@ -113,124 +114,6 @@ impl MetaStore {
         })
     }
 
-    /// Moves and/or renames a node: a new signed record under a (possibly new) parent.
-    ///
-    /// Errors: `NotFound`, `InvalidMove` (the root, or into the node's own subtree),
-    /// `RevisionConflict`, `NotAFolder`, `NameExists`.
-    pub async fn update_node(
-        &self,
-        account: Id,
-        id: Id,
-        update: &NodeUpdate,
-        now: i64,
-    ) -> Result<NodeRecord> {
-        let mut tx = self.writer.begin().await?;
-        let (parent, revision): (Option<Vec<u8>>, i64) = sqlx::query_as(
-            "SELECT parent_id, revision FROM nodes WHERE id = $1 AND account_id = $2",
-        )
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        if parent.is_none() {
-            return Err(StoreError::InvalidMove);
-        }
-        if revision != to_i64(update.base_revision, "base_revision")? {
-            return Err(StoreError::RevisionConflict);
-        }
-        require_folder(&mut tx, account, update.parent_id).await?;
-        if is_ancestor_or_self(&mut tx, id, update.parent_id).await? {
-            return Err(StoreError::InvalidMove);
-        }
-        if name_taken(&mut tx, update.parent_id, &update.name_tag, Some(id)).await? {
-            return Err(StoreError::NameExists);
-        }
-        let row = sqlx::query(concat!(
-            "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
-             encrypted_attributes = $6, author_key = $7, signature = $8, \
-             revision = revision + 1, updated_at = $9 \
-             WHERE id = $1 AND account_id = $2 RETURNING ",
-            node_columns!()
-        ))
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .bind(&update.parent_id.0[..])
-        .bind(&update.name_tag)
-        .bind(&update.wrapped_key)
-        .bind(&update.encrypted_attributes)
-        .bind(&update.author_key)
-        .bind(&update.signature)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match is_unique_violation(&e) {
-            true => StoreError::NameExists,
-            false => e.into(),
-        })?;
-        let node = node_from_row(&row)?;
-        tx.commit().await?;
-        Ok(node)
-    }
-
-    /// Deletes a node and its whole subtree in one transaction, queueing the blobs of every file
-    /// version in it for deletion; returns those version ids.
-    ///
-    /// Errors: `NotFound`, `InvalidMove` (the root).
-    pub async fn delete_subtree(&self, account: Id, id: Id, now: i64) -> Result<Vec<Id>> {
-        // The subtree, restricted to the account at every step.
-        macro_rules! subtree {
-            () => {
-                "WITH RECURSIVE sub(id) AS ( \
-                   SELECT id FROM nodes WHERE id = $1 AND account_id = $2 \
-                   UNION ALL \
-                   SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id \
-                   WHERE n.account_id = $2) "
-            };
-        }
-        let mut tx = self.writer.begin().await?;
-        let parent: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT parent_id FROM nodes WHERE id = $1 AND account_id = $2")
-                .bind(&id.0[..])
-                .bind(&account.0[..])
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-        if parent.is_none() {
-            return Err(StoreError::InvalidMove);
-        }
-        let versions: Vec<Vec<u8>> = sqlx::query_scalar(concat!(
-            subtree!(),
-            "SELECT n.version_id FROM nodes n JOIN sub ON n.id = sub.id \
-             WHERE n.version_id IS NOT NULL"
-        ))
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query(concat!(
-            subtree!(),
-            "INSERT INTO deleted_versions (version_id, deleted_at) \
-             SELECT n.version_id, $3 FROM nodes n JOIN sub ON n.id = sub.id \
-             WHERE n.version_id IS NOT NULL ON CONFLICT (version_id) DO NOTHING"
-        ))
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(concat!(
-            subtree!(),
-            "DELETE FROM nodes WHERE id IN (SELECT id FROM sub)"
-        ))
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        versions.iter().map(|v| super::rows::to_id(v)).collect()
-    }
-
     /// Storage used by the account. `folders` does not count the root.
     pub async fn usage(&self, account: Id) -> Result<UsageRecord> {
         let mut conn = self.reader.acquire().await?;
@@ -290,24 +173,6 @@ pub(crate) async fn name_taken(
     .bind(&parent.0[..])
     .bind(name_tag)
     .bind(except_bytes)
-    .fetch_optional(conn)
-    .await?;
-    Ok(found.is_some())
-}
-
-/// Whether `node` is `target` or one of its ancestors (a move of `node` under `target` would
-/// then make a cycle). `UNION` rather than `UNION ALL`: terminates even on a corrupt cycle.
-async fn is_ancestor_or_self(conn: &mut SqliteConnection, node: Id, target: Id) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "WITH RECURSIVE anc(id) AS ( \
-           SELECT id FROM nodes WHERE id = $1 \
-           UNION \
-           SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id \
-           WHERE n.parent_id IS NOT NULL) \
-         SELECT 1 FROM anc WHERE id = $2",
-    )
-    .bind(&target.0[..])
-    .bind(&node.0[..])
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())

@@ -17,29 +17,36 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Starts the server on its own runtime (built on a plain thread, so this works from
+    /// inside a test's runtime too).
     pub fn start() -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let dir = data.path().to_owned();
-        let url = runtime.block_on(async move {
-            let settings = coffer_server::config::Settings::default();
-            let state = coffer_server::AppState::open(&dir, settings)
-                .await
-                .expect("server state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
-            tokio::spawn(coffer_server::serve(listener, state, async {
-                let _ = stopped.await;
-            }));
-            format!("http://{addr}")
-        });
+        let (runtime, url) = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let url = runtime.block_on(async move {
+                let settings = coffer_server::config::Settings::default();
+                let state = coffer_server::AppState::open(&dir, settings)
+                    .await
+                    .expect("server state");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let addr = listener.local_addr().expect("addr");
+                tokio::spawn(coffer_server::serve(listener, state, async {
+                    let _ = stopped.await;
+                }));
+                format!("http://{addr}")
+            });
+            (runtime, url)
+        })
+        .join()
+        .expect("server thread");
         TestServer {
             url,
             data,
