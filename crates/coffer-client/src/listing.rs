@@ -190,6 +190,12 @@ mod perf_probe {
             .collect();
         eprintln!("build 20k: {:?}", t.elapsed());
         let t = std::time::Instant::now();
+        for n in &nodes { crate::verify::record_of(n, parent.id).unwrap().verify(&n.signature).unwrap(); }
+        eprintln!("sig only 20k 1 thread: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        for n in &nodes { let k = coffer_crypto::unwrap_node_key(&parent.key, &n.id.0, &parent.id.0, &n.wrapped_key).unwrap(); let a = coffer_crypto::open_attributes(&k, &n.id.0, &n.encrypted_attributes).unwrap(); let _ = coffer_crypto::name_tag(&parent.key, &a.name); }
+        eprintln!("rest 20k 1 thread: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
         let v = verify_page(nodes, &parent, &author).unwrap();
         eprintln!("verify 20k: {:?} ({})", t.elapsed(), v.len());
     }

@@ -40,8 +40,18 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the server on `data_dir`, appending its log to `data_dir/../server.log`.
+    /// Starts the server on `data_dir` on a free port, appending its log to `<data_dir>.log`.
     pub fn start(data_dir: &Path) -> ServerProcess {
+        Self::start_on(data_dir, "127.0.0.1:0")
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// Starts the server on `data_dir` listening on `listen` (to restart on the same port).
+    pub fn start_on(data_dir: &Path, listen: &str) -> ServerProcess {
         let log_path = data_dir.with_extension("log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -49,7 +59,7 @@ impl ServerProcess {
             .open(&log_path)
             .expect("open the server log");
         let mut child = Command::new(binary("coffer-server"))
-            .args(["--listen", "127.0.0.1:0", "--data"])
+            .args(["--listen", listen, "--data"])
             .arg(data_dir)
             .env("RUST_LOG", "debug")
             .stdout(Stdio::piped())
@@ -125,4 +135,55 @@ pub fn read_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// Whether `needle` occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A fresh account on `server`, its session kept in `config_dir`, as an open [`Drive`].
+pub async fn signup(url: &str, email: &str, config_dir: &Path) -> coffer_client::Drive {
+    let store = coffer_client::SessionStore::new(config_dir);
+    let session = coffer_client::signup(url, email, PASSWORD.as_bytes(), &store)
+        .await
+        .expect("signup");
+    coffer_client::Drive::open(session).expect("open the drive")
+}
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery staple 7";
+
+/// `len` deterministic bytes that look random (xorshift64*), distinct for each `seed`.
+pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// The metadata database of a server's data directory, for tests that play a malicious server
+/// by rewriting what it stores. Use only while the server is stopped.
+pub async fn open_db(data_dir: &Path) -> sqlx::SqlitePool {
+    use sqlx::sqlite::SqliteConnectOptions;
+    let opts = SqliteConnectOptions::new().filename(data_dir.join("meta.sqlite"));
+    sqlx::SqlitePool::connect_with(opts).await.expect("open meta.sqlite")
+}
+
+/// The blob files of `version_id` (a 16-byte id) under `data_dir`, ordered by chunk index.
+pub fn chunk_files(data_dir: &Path, version_id: &[u8]) -> Vec<PathBuf> {
+    let hex: String = version_id.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = data_dir.join("blobs").join("v").join(&hex[..2]).join(&hex);
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let index = name.split('-').next()?.parse().ok()?;
+            Some((index, e.path()))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, p)| p).collect()
 }
