@@ -169,34 +169,3 @@ mod tests {
         ));
     }
 }
-#[cfg(test)]
-mod perf_probe {
-    use super::*;
-    use crate::records::{as_server_node, new_folder, new_root};
-    use crate::verify::verify_root;
-    use coffer_crypto::{Identity, SymmetricKey};
-    #[test]
-    #[ignore]
-    fn probe() {
-        let master = SymmetricKey::from_bytes([1; 32]);
-        let identity = Identity::from_seeds([2; 32], [3; 32]);
-        let author = identity.signing_public();
-        let new = new_root(&master, &identity);
-        let root = verify_root(as_server_node(&new), &master, new.id, &author).unwrap();
-        let parent = root.as_parent();
-        let t = std::time::Instant::now();
-        let nodes: Vec<_> = (0..20000)
-            .map(|i| as_server_node(&new_folder(&parent, &format!("f{i}"), 0, &identity)))
-            .collect();
-        eprintln!("build 20k: {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        for n in &nodes { crate::verify::record_of(n, parent.id).unwrap().verify(&n.signature).unwrap(); }
-        eprintln!("sig only 20k 1 thread: {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        for n in &nodes { let k = coffer_crypto::unwrap_node_key(&parent.key, &n.id.0, &parent.id.0, &n.wrapped_key).unwrap(); let a = coffer_crypto::open_attributes(&k, &n.id.0, &n.encrypted_attributes).unwrap(); let _ = coffer_crypto::name_tag(&parent.key, &a.name); }
-        eprintln!("rest 20k 1 thread: {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let v = verify_page(nodes, &parent, &author).unwrap();
-        eprintln!("verify 20k: {:?} ({})", t.elapsed(), v.len());
-    }
-}

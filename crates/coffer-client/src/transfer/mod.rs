@@ -5,6 +5,7 @@
 //! Memory stays flat: chunks are read, encrypted and sent one at a time per slot, and the number
 //! of chunk buffers alive across all transfers of a drive is bounded.
 
+mod commit;
 mod download;
 mod get;
 mod local_tree;

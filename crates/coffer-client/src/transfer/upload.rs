@@ -3,7 +3,7 @@
 
 use super::TransferId;
 use super::TransferOptions;
-use super::media_type;
+use super::commit::{commit_request, final_attributes};
 use super::resume::{OpenSession, Wanted, open_session, pick};
 use super::source::ChunkSource;
 use crate::drive::Drive;
@@ -11,10 +11,8 @@ use crate::error::{ClientError, Result};
 use crate::records::{fresh_id, fresh_key};
 use crate::verify::{ParentRef, VerifiedNode, verify_child};
 use bytes::Bytes;
-use coffer_api::{B64, CommitUpload, CreateUpload, ErrorCode, Id, NodeKind, Upload};
-use coffer_crypto::{
-    Attributes, ContentEncryptor, DEFAULT_CHUNK_SIZE, NodeRecord, SymmetricKey, random_bytes,
-};
+use coffer_api::{B64, CreateUpload, ErrorCode, Id, Upload};
+use coffer_crypto::{Attributes, ContentEncryptor, DEFAULT_CHUNK_SIZE, SymmetricKey, random_bytes};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -240,41 +238,15 @@ impl Drive {
         let plaintext_hash = source.finish()?;
         opts.cancel.check()?;
 
-        let attrs = Attributes {
-            name: job.name.clone(),
-            size: Some(size),
-            mtime,
-            media_type: media_type::guess(&job.name).map(str::to_owned),
-            blake3: Some(hex::encode(plaintext_hash)),
-            extra: job
-                .existing
-                .as_ref()
-                .map(|e| e.extra.clone())
-                .unwrap_or_default(),
-        };
-        let sealed =
-            coffer_crypto::seal_attributes(&key, &upload.node_id.0, &attrs, random_bytes());
-        let identity = &self.session().identity;
-        let record = NodeRecord {
-            node_id: upload.node_id.0,
-            parent_id: job.parent.id.0,
-            kind: NodeKind::File.code(),
-            author_key: *self.author(),
-            name_tag: &upload.name_tag,
-            wrapped_key: &upload.wrapped_key,
-            encrypted_attributes: &sealed,
-            version_id: upload.version_id.0,
-            content_header: &upload.header,
-            ciphertext_size: upload.ciphertext_size,
-            chunk_count: upload.chunk_count,
-            chunk_list_hash: coffer_crypto::chunk_list_hash(&hashes),
-        };
-        let commit = CommitUpload {
-            encrypted_attributes: B64(sealed.clone()),
-            chunk_list_hash: B64(record.chunk_list_hash.to_vec()),
-            author_key: B64(self.author().to_vec()),
-            signature: B64(record.sign(identity.signing_key()).to_vec()),
-        };
+        let attrs = final_attributes(job, size, mtime, &plaintext_hash);
+        let commit = commit_request(
+            &upload,
+            &key,
+            job.parent.id,
+            &attrs,
+            &hashes,
+            &self.session().identity,
+        );
         let node = self
             .api()
             .commit_upload(upload.id, &commit)
