@@ -72,8 +72,14 @@ impl ServerProcess {
         let mut reader = BufReader::new(stdout);
         while !line.contains("listening on") {
             line.clear();
-            let n = reader.read_line(&mut line).expect("read the server's stdout");
-            assert!(n > 0 && Instant::now() < deadline, "coffer-server did not start; see {}", log_path.display());
+            let n = reader
+                .read_line(&mut line)
+                .expect("read the server's stdout");
+            assert!(
+                n > 0 && Instant::now() < deadline,
+                "coffer-server did not start; see {}",
+                log_path.display()
+            );
         }
         let url = line
             .split_whitespace()
@@ -82,7 +88,12 @@ impl ServerProcess {
             .to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in reader.lines() {});
-        ServerProcess { child, url, data_dir: data_dir.to_path_buf(), log_path }
+        ServerProcess {
+            child,
+            url,
+            data_dir: data_dir.to_path_buf(),
+            log_path,
+        }
     }
 
     /// kill -9: no shutdown hook runs.
@@ -119,7 +130,9 @@ pub fn read_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -168,7 +181,9 @@ pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
 pub async fn open_db(data_dir: &Path) -> sqlx::SqlitePool {
     use sqlx::sqlite::SqliteConnectOptions;
     let opts = SqliteConnectOptions::new().filename(data_dir.join("meta.sqlite"));
-    sqlx::SqlitePool::connect_with(opts).await.expect("open meta.sqlite")
+    sqlx::SqlitePool::connect_with(opts)
+        .await
+        .expect("open meta.sqlite")
 }
 
 /// The blob files of `version_id` (a 16-byte id) under `data_dir`, ordered by chunk index.

@@ -45,7 +45,10 @@ impl ProgressSink for Counter {
 }
 
 fn options(sink: Arc<Counter>) -> TransferOptions {
-    TransferOptions { progress: sink, ..TransferOptions::default() }
+    TransferOptions {
+        progress: sink,
+        ..TransferOptions::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,29 +74,63 @@ async fn server_killed_mid_upload_then_put_resumes() {
         .await
         .unwrap()
         .expect("five chunks were acknowledged");
-    assert!(drive.ls("/").await.unwrap().is_empty(), "nothing listed before commit");
+    assert!(
+        drive.ls("/").await.unwrap().is_empty(),
+        "nothing listed before commit"
+    );
     server.kill();
     let interrupted = upload.await.unwrap();
-    assert!(interrupted.is_err(), "the upload cannot finish without a server");
+    assert!(
+        interrupted.is_err(),
+        "the upload cannot finish without a server"
+    );
     let sent_before = counter.sent.load(Ordering::SeqCst);
-    assert!(sent_before < chunks, "the upload was interrupted, not finished");
+    assert!(
+        sent_before < chunks,
+        "the upload was interrupted, not finished"
+    );
 
     let _server = ServerProcess::start_on(&data, &addr);
     let drive = coffer_client::Drive::open(
-        SessionStore::new(tmp.path().join("cfg")).load().unwrap().unwrap(),
+        SessionStore::new(tmp.path().join("cfg"))
+            .load()
+            .unwrap()
+            .unwrap(),
     )
     .unwrap();
-    assert!(drive.ls("/").await.unwrap().is_empty(), "no half-written node after the crash");
+    assert!(
+        drive.ls("/").await.unwrap().is_empty(),
+        "no half-written node after the crash"
+    );
 
     let (counter, _) = Counter::new(u64::MAX);
-    drive.put_file(&local, "/", &options(counter.clone())).await.unwrap();
-    let (sent, skipped) = (counter.sent.load(Ordering::SeqCst), counter.skipped.load(Ordering::SeqCst));
-    assert!(skipped >= 5, "acknowledged chunks are not sent again (skipped {skipped})");
-    assert_eq!(sent + skipped, chunks, "every chunk is either skipped or sent once");
+    drive
+        .put_file(&local, "/", &options(counter.clone()))
+        .await
+        .unwrap();
+    let (sent, skipped) = (
+        counter.sent.load(Ordering::SeqCst),
+        counter.skipped.load(Ordering::SeqCst),
+    );
+    assert!(
+        skipped >= 5,
+        "acknowledged chunks are not sent again (skipped {skipped})"
+    );
+    assert_eq!(
+        sent + skipped,
+        chunks,
+        "every chunk is either skipped or sent once"
+    );
 
     let dest = tmp.path().join("back.bin");
-    drive.get_file("/big.bin", &dest, &TransferOptions::default()).await.unwrap();
-    assert!(std::fs::read(&dest).unwrap() == content, "byte-identical after resume");
+    drive
+        .get_file("/big.bin", &dest, &TransferOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(&dest).unwrap() == content,
+        "byte-identical after resume"
+    );
     assert_eq!(drive.ls("/").await.unwrap().len(), 1);
 }
 
@@ -115,26 +152,44 @@ async fn cli_killed_mid_upload_then_put_resumes() {
             .stdin(std::process::Stdio::null());
         cmd
     };
-    let mut child = coffer(&["put", local.to_str().unwrap(), "/"]).spawn().unwrap();
+    let mut child = coffer(&["put", local.to_str().unwrap(), "/"])
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let pending = drive.pending_uploads("/").await.unwrap();
         if pending.iter().any(|p| p.chunks_received > 0) {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the CLI finished before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the CLI finished before it could be killed"
+        );
         assert!(Instant::now() < deadline, "the upload never started");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(drive.ls("/").await.unwrap().is_empty(), "nothing listed after the client died");
+    assert!(
+        drive.ls("/").await.unwrap().is_empty(),
+        "nothing listed after the client died"
+    );
 
-    let status = coffer(&["put", local.to_str().unwrap(), "/"]).status().unwrap();
+    let status = coffer(&["put", local.to_str().unwrap(), "/"])
+        .status()
+        .unwrap();
     assert!(status.success());
-    assert!(drive.pending_uploads("/").await.unwrap().is_empty(), "the session was reused");
+    assert!(
+        drive.pending_uploads("/").await.unwrap().is_empty(),
+        "the session was reused"
+    );
     let dest = tmp.path().join("back.bin");
-    let status = coffer(&["get", "/huge.bin", dest.to_str().unwrap()]).status().unwrap();
+    let status = coffer(&["get", "/huge.bin", dest.to_str().unwrap()])
+        .status()
+        .unwrap();
     assert!(status.success());
-    assert!(std::fs::read(&dest).unwrap() == content, "byte-identical after resume");
+    assert!(
+        std::fs::read(&dest).unwrap() == content,
+        "byte-identical after resume"
+    );
 }

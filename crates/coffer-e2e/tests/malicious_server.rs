@@ -30,7 +30,10 @@ impl World {
             let local = tmp.path().join(name);
             std::fs::write(&local, bytes).unwrap();
             drive.mkdir("/docs", true).await.unwrap();
-            drive.put_file(&local, "/docs/", &TransferOptions::default()).await.unwrap();
+            drive
+                .put_file(&local, "/docs/", &TransferOptions::default())
+                .await
+                .unwrap();
         }
         drive.mkdir("/docs/sub", true).await.unwrap();
         drive.mkdir("/other", true).await.unwrap();
@@ -83,7 +86,9 @@ fn assert_integrity<T: std::fmt::Debug>(result: Result<T, ClientError>, what: &s
 async fn expect_refused_download(world: &World, what: &str) {
     let (_server, drive) = world.restart();
     let dest = world.dest();
-    let result = drive.get_file("/docs/a.bin", &dest, &TransferOptions::default()).await;
+    let result = drive
+        .get_file("/docs/a.bin", &dest, &TransferOptions::default())
+        .await;
     assert_integrity(result, what);
     assert_no_plaintext(&dest, world.tmp.path());
 }
@@ -99,7 +104,7 @@ fn assert_no_plaintext(dest: &Path, dir: &Path) {
 }
 
 async fn exec(db: &SqlitePool, sql: &str, binds: &[&[u8]]) {
-    let mut q = sqlx::query(sql);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
     for b in binds {
         q = q.bind(b.to_vec());
     }
@@ -111,7 +116,10 @@ async fn exec(db: &SqlitePool, sql: &str, binds: &[&[u8]]) {
 async fn untampered_download_is_byte_identical() {
     let world = World::new().await;
     let (_server, drive) = world.restart();
-    drive.get_file("/docs/a.bin", &world.dest(), &TransferOptions::default()).await.unwrap();
+    drive
+        .get_file("/docs/a.bin", &world.dest(), &TransferOptions::default())
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(world.dest()).unwrap(), world.a);
 }
 
@@ -164,7 +172,12 @@ async fn dropped_last_chunk_is_refused() {
     let version = version.unwrap();
     let db = world.db().await;
     // Claim one chunk fewer and serve the first three: a truncated file.
-    exec(&db, "DELETE FROM chunks WHERE version_id = $1 AND idx = 3", &[&version]).await;
+    exec(
+        &db,
+        "DELETE FROM chunks WHERE version_id = $1 AND idx = 3",
+        &[&version],
+    )
+    .await;
     exec(
         &db,
         "UPDATE nodes SET chunk_count = chunk_count - 1, ciphertext_size = 3 * (1048576 + 16) WHERE id = $1",
@@ -181,7 +194,12 @@ async fn wrong_claimed_size_is_refused() {
         let world = World::new().await;
         let (id, _) = ids(&world, "/docs/a.bin").await;
         let db = world.db().await;
-        exec(&db, &format!("UPDATE nodes SET ciphertext_size = {size} WHERE id = $1"), &[&id]).await;
+        exec(
+            &db,
+            &format!("UPDATE nodes SET ciphertext_size = {size} WHERE id = $1"),
+            &[&id],
+        )
+        .await;
         db.close().await;
         expect_refused_download(&world, &format!("claimed size {size}")).await;
     }
@@ -195,8 +213,10 @@ async fn swapped_attributes_are_refused() {
     let db = world.db().await;
     swap_column(&db, "encrypted_attributes", &a, &b).await;
     db.close().await;
-    let (_server, drive) = world.restart();
-    assert_integrity(drive.ls("/docs").await, "listing with swapped attributes");
+    {
+        let (_server, drive) = world.restart();
+        assert_integrity(drive.ls("/docs").await, "listing with swapped attributes");
+    }
     expect_refused_download(&world, "swapped attributes").await;
 }
 
@@ -217,12 +237,19 @@ async fn moved_without_rewrapping_is_refused() {
     let (a, _) = ids(&world, "/docs/a.bin").await;
     let (other, _) = ids(&world, "/other").await;
     let db = world.db().await;
-    exec(&db, "UPDATE nodes SET parent_id = $1 WHERE id = $2", &[&other, &a]).await;
+    exec(
+        &db,
+        "UPDATE nodes SET parent_id = $1 WHERE id = $2",
+        &[&other, &a],
+    )
+    .await;
     db.close().await;
     let (_server, drive) = world.restart();
     assert_integrity(drive.ls("/other").await, "node moved by the server");
     let dest = world.dest();
-    let result = drive.get_file("/other/a.bin", &dest, &TransferOptions::default()).await;
+    let result = drive
+        .get_file("/other/a.bin", &dest, &TransferOptions::default())
+        .await;
     assert!(result.is_err(), "a node the server moved must not download");
     assert_no_plaintext(&dest, world.tmp.path());
 }
@@ -247,7 +274,10 @@ async fn older_version_chunks_are_refused() {
         let (_server, drive) = world.restart();
         let local = world.tmp.path().join("a.bin");
         std::fs::write(&local, pseudo_random(3, SIZE)).unwrap();
-        drive.put_file(&local, "/docs/a.bin", &TransferOptions::default()).await.unwrap();
+        drive
+            .put_file(&local, "/docs/a.bin", &TransferOptions::default())
+            .await
+            .unwrap();
     }
     let (_, new_version) = ids(&world, "/docs/a.bin").await;
     let new_version = new_version.unwrap();
@@ -257,7 +287,11 @@ async fn older_version_chunks_are_refused() {
     for (file, (index, old_hash)) in chunk_files(&world.data, &new_version).iter().zip(&old_rows) {
         let hex: String = old_hash.iter().map(|b| format!("{b:02x}")).collect();
         std::fs::remove_file(file).unwrap();
-        std::fs::write(file.with_file_name(format!("{index}-{hex}")), &saved[*index as usize]).unwrap();
+        std::fs::write(
+            file.with_file_name(format!("{index}-{hex}")),
+            &saved[*index as usize],
+        )
+        .unwrap();
         let done = sqlx::query("UPDATE chunks SET hash = $1 WHERE version_id = $2 AND idx = $3")
             .bind(old_hash)
             .bind(&new_version)
@@ -279,10 +313,18 @@ async fn injected_node_is_refused() {
     let (docs, _) = ids(&world, "/docs").await;
     let attacker_id = {
         let (server, _) = world.restart();
-        let drive = signup(&server.url, "mallory@example.org", &world.tmp.path().join("m")).await;
+        let drive = signup(
+            &server.url,
+            "mallory@example.org",
+            &world.tmp.path().join("m"),
+        )
+        .await;
         let local = world.tmp.path().join("evil.txt");
         std::fs::write(&local, b"trust me").unwrap();
-        let entry = drive.put_file(&local, "/", &TransferOptions::default()).await.unwrap();
+        let entry = drive
+            .put_file(&local, "/", &TransferOptions::default())
+            .await
+            .unwrap();
         server.stop();
         entry.id.as_bytes().to_vec()
     };
@@ -302,7 +344,12 @@ async fn injected_node_is_refused() {
     let (_server, drive) = world.restart();
     assert_integrity(drive.ls("/docs").await, "injected node");
     let dest = world.dest();
-    assert!(drive.get_file("/docs/evil.txt", &dest, &TransferOptions::default()).await.is_err());
+    assert!(
+        drive
+            .get_file("/docs/evil.txt", &dest, &TransferOptions::default())
+            .await
+            .is_err()
+    );
     assert_no_plaintext(&dest, world.tmp.path());
 }
 
@@ -328,8 +375,16 @@ async fn replayed_attributes_cannot_rename_or_reparent() {
 
 async fn swap_column(db: &SqlitePool, column: &str, a: &[u8], b: &[u8]) {
     let get = format!("SELECT {column} FROM nodes WHERE id = $1");
-    let va: Vec<u8> = sqlx::query_scalar(&get).bind(a).fetch_one(db).await.unwrap();
-    let vb: Vec<u8> = sqlx::query_scalar(&get).bind(b).fetch_one(db).await.unwrap();
+    let va: Vec<u8> = sqlx::query_scalar(sqlx::AssertSqlSafe(get.clone()))
+        .bind(a)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let vb: Vec<u8> = sqlx::query_scalar(sqlx::AssertSqlSafe(get))
+        .bind(b)
+        .fetch_one(db)
+        .await
+        .unwrap();
     let set = format!("UPDATE nodes SET {column} = $1 WHERE id = $2");
     exec(db, &set, &[&vb, a]).await;
     exec(db, &set, &[&va, b]).await;

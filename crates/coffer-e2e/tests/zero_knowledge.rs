@@ -27,12 +27,21 @@ async fn nothing_readable_reaches_the_server_disk_or_log() {
     let local = tmp.path().join(FILE_NAME);
     std::fs::write(&local, &content).unwrap();
 
-    drive.mkdir(&format!("/{FOLDER_NAME}"), false).await.unwrap();
+    drive
+        .mkdir(&format!("/{FOLDER_NAME}"), false)
+        .await
+        .unwrap();
     let dest = format!("/{FOLDER_NAME}/");
-    drive.put_file(&local, &dest, &TransferOptions::default()).await.unwrap();
+    drive
+        .put_file(&local, &dest, &TransferOptions::default())
+        .await
+        .unwrap();
     // Rename and move too: the old and new names must both stay secret.
     let renamed = format!("/{FOLDER_NAME}/Renamed-Secret-Plan-p4w1.txt");
-    drive.mv(&format!("{dest}{FILE_NAME}"), &renamed).await.unwrap();
+    drive
+        .mv(&format!("{dest}{FILE_NAME}"), &renamed)
+        .await
+        .unwrap();
     let listed = drive.ls(&format!("/{FOLDER_NAME}")).await.unwrap();
     assert_eq!(listed.len(), 1);
     let log_path = server.log_path.clone();
@@ -47,9 +56,15 @@ async fn nothing_readable_reaches_the_server_disk_or_log() {
     ];
     let mut files = read_tree(&data);
     files.push((log_path.clone(), std::fs::read(&log_path).unwrap()));
-    assert!(files.iter().any(|(p, _)| p.ends_with("meta.sqlite")), "the database was searched");
+    assert!(
+        files.iter().any(|(p, _)| p.ends_with("meta.sqlite")),
+        "the database was searched"
+    );
     let paths: Vec<_> = files.iter().map(|(p, _)| p.display().to_string()).collect();
-    assert!(paths.iter().any(|p| p.contains("/blobs/")), "blobs were searched: {paths:?}");
+    assert!(
+        paths.iter().any(|p| p.contains("/blobs/")),
+        "blobs were searched: {paths:?}"
+    );
     for (path, bytes) in &files {
         for secret in secrets {
             assert!(
@@ -60,7 +75,10 @@ async fn nothing_readable_reaches_the_server_disk_or_log() {
             );
         }
         if let Some(at) = bytes.windows(RUN).position(|w| runs.contains(w)) {
-            panic!("{} contains 32 bytes of the plaintext at offset {at}", path.display());
+            panic!(
+                "{} contains 32 bytes of the plaintext at offset {at}",
+                path.display()
+            );
         }
     }
 }

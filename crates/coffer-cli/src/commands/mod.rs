@@ -12,17 +12,13 @@ use clap::CommandFactory;
 use std::io::Write;
 
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Completions { shell } = cli.command {
-        // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
-        let mut script = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut script);
-        let mut out = std::io::stdout().lock();
-        out.write_all(&script)?;
-        out.flush()?;
-        return Ok(());
-    }
+    // Completions need no config directory or session.
+    let command = match cli.command {
+        Command::Completions { shell } => return completions(shell),
+        other => other,
+    };
     let ctx = Context::new(cli.global)?;
-    match cli.command {
+    match command {
         Command::Signup { email } => account::signup(&ctx, &email).await,
         Command::Login { email } => account::login(&ctx, email).await,
         Command::Logout => account::logout(&ctx).await,
@@ -39,8 +35,19 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mkdir { parents, paths } => edit::mkdir(&ctx, parents, &paths).await,
         Command::Mv { src, dest } => edit::mv(&ctx, &src, &dest).await,
         Command::Rm { recursive, paths } => edit::rm(&ctx, recursive, &paths).await,
-        Command::Completions { .. } => unreachable!("handled above"),
+        Command::Completions { shell } => completions(shell),
     }
+}
+
+/// Prints the completion script for `shell`; into a buffer first, because clap_complete
+/// panics on a write error such as a closed pipe.
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Writes lines to standard output, surfacing a closed pipe as an error (never a panic).

@@ -22,6 +22,27 @@ fn wrong_password_exits_3_with_one_line() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     one_line(&stderr);
     assert!(stderr.contains("wrong email or password"), "{stderr}");
+
+    // The right password on standard input logs in.
+    let mut stdin_login = me.command(&["login", "--password-stdin", "--email", &email]);
+    stdin_login
+        .env_remove("COFFER_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = stdin_login.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{}", crate::PASSWORD).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    me.ok(&["whoami"]);
 }
 
 #[test]

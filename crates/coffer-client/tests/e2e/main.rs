@@ -4,5 +4,6 @@ mod accounts;
 mod common;
 mod files;
 mod integrity;
+mod perf;
 mod resume;
 mod tree_ops;
