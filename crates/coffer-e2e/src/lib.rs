@@ -61,7 +61,7 @@ impl ServerProcess {
         let mut child = Command::new(binary("coffer-server"))
             .args(["--listen", listen, "--data"])
             .arg(data_dir)
-            .env("RUST_LOG", "debug")
+            .env("COFFER_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
