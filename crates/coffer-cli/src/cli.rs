@@ -35,7 +35,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Server URL, e.g. https://drive.example.org
+    /// Server URL, e.g. `https://drive.example.org`.
     #[arg(long, global = true, env = "COFFER_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// No progress bars or informational messages.

@@ -172,4 +172,23 @@ mod tests {
         assert!(!p.starts_with(&DrivePath::parse("/a/bb").unwrap()));
         assert!(p.starts_with(&DrivePath::root()));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn printing_then_parsing_gives_the_same_path(
+            names in proptest::collection::vec("[^/\\x00]{1,20}", 0..6)
+        ) {
+            let mut path = DrivePath::root();
+            for name in &names {
+                if let Ok(longer) = path.join(name) {
+                    path = longer;
+                }
+            }
+            let text = path.to_string();
+            proptest::prop_assert_eq!(DrivePath::parse(&text).unwrap(), path.clone());
+            let slashed = PathSpec::parse(&format!("{text}/")).unwrap();
+            proptest::prop_assert_eq!(slashed.path, path);
+            proptest::prop_assert!(slashed.trailing_slash);
+        }
+    }
 }

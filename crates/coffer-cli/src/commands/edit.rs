@@ -1,7 +1,8 @@
 //! mkdir, mv, rm.
 
 use crate::context::Context;
-use anyhow::Result;
+use anyhow::{Result, anyhow};
+use coffer_client::ClientError;
 
 pub async fn mkdir(ctx: &Context, parents: bool, paths: &[String]) -> Result<()> {
     let drive = ctx.drive()?;
@@ -19,7 +20,10 @@ pub async fn mv(ctx: &Context, src: &str, dest: &str) -> Result<()> {
 pub async fn rm(ctx: &Context, recursive: bool, paths: &[String]) -> Result<()> {
     let drive = ctx.drive()?;
     for path in paths {
-        drive.rm(path, recursive).await?;
+        drive.rm(path, recursive).await.map_err(|e| match e {
+            ClientError::IsAFolder(folder) => anyhow!("{folder}: is a folder (use -r)"),
+            other => other.into(),
+        })?;
     }
     Ok(())
 }
