@@ -47,7 +47,9 @@ impl Serialize for B64 {
 impl<'de> Deserialize<'de> for B64 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::decode(&text).map(B64).map_err(serde::de::Error::custom)
+        Self::decode(&text)
+            .map(B64)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -168,7 +168,11 @@ mod tests {
 
     #[test]
     fn code_serializes_as_its_stable_name() {
-        for code in [ErrorCode::NotFound, ErrorCode::ChunkIndexOutOfRange, ErrorCode::Internal] {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::ChunkIndexOutOfRange,
+            ErrorCode::Internal,
+        ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

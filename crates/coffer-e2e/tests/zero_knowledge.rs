@@ -55,7 +55,10 @@ async fn nothing_readable_reaches_the_server_disk_or_log() {
         PASSWORD.as_bytes(),
     ];
     let log = std::fs::read(&log_path).unwrap();
-    assert!(coffer_e2e::contains(&log, b"/api/v1/uploads"), "the debug log recorded the requests");
+    assert!(
+        coffer_e2e::contains(&log, b"/api/v1/uploads"),
+        "the debug log recorded the requests"
+    );
     let mut files = read_tree(&data);
     files.push((log_path.clone(), log));
     assert!(

@@ -4,6 +4,5 @@ mod accounts;
 mod common;
 mod files;
 mod integrity;
-mod perf;
 mod resume;
 mod tree_ops;
