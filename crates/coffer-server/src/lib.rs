@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod background;
 pub mod cleanup;
 pub mod config;
 mod error;
@@ -27,6 +28,7 @@ mod outgoing;
 mod routes;
 mod state;
 
+pub use background::BackgroundServer;
 pub use error::ApiError;
 pub use routes::router;
 pub use state::{AppState, StartupError};

@@ -37,6 +37,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("the stored OPAQUE server setup is unreadable")]
     OpaqueSetup,
+    #[error("cannot start the server: {0}")]
+    Runtime(std::io::Error),
 }
 
 impl AppState {

@@ -11,7 +11,7 @@ fn one_line(stderr: &str) {
 #[test]
 fn wrong_password_exits_3_with_one_line() {
     let server = TestServer::start();
-    let me = Coffer::new(&server.url);
+    let me = Coffer::new(server.url());
     let email = unique_email();
     me.ok(&["signup", "--email", &email]);
     me.ok(&["logout"]);
@@ -48,7 +48,7 @@ fn wrong_password_exits_3_with_one_line() {
 #[test]
 fn missing_paths_exit_5() {
     let server = TestServer::start();
-    let me = Coffer::new(&server.url);
+    let me = Coffer::new(server.url());
     me.ok(&["signup", "--email", &unique_email()]);
     let dir = tempfile::tempdir().unwrap();
     let stderr = me.fails(&["get", "/nope.txt", dir.path().to_str().unwrap()], 5);

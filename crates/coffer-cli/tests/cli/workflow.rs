@@ -8,7 +8,7 @@ use serde_json::Value;
 #[test]
 fn a_whole_session() {
     let server = TestServer::start();
-    let me = Coffer::new(&server.url);
+    let me = Coffer::new(server.url());
     let email = unique_email();
     me.ok(&["signup", "--email", &email]);
 

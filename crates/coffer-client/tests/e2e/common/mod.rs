@@ -9,65 +9,27 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const PASSWORD: &[u8] = b"correct horse battery staple";
 
+/// A real server (its own runtime) over a temporary data directory.
 pub struct TestServer {
     pub url: String,
+    _server: coffer_server::BackgroundServer,
     data: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl TestServer {
-    /// Starts the server on its own runtime (built on a plain thread, so this works from
-    /// inside a test's runtime too).
     pub fn start() -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let dir = data.path().to_owned();
-        let (runtime, url) = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            let url = runtime.block_on(async move {
-                let settings = coffer_server::config::Settings::default();
-                let state = coffer_server::AppState::open(&dir, settings)
-                    .await
-                    .expect("server state");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                tokio::spawn(coffer_server::serve(listener, state, async {
-                    let _ = stopped.await;
-                }));
-                format!("http://{addr}")
-            });
-            (runtime, url)
-        })
-        .join()
-        .expect("server thread");
+        let settings = coffer_server::config::Settings::default();
+        let server = coffer_server::BackgroundServer::start(data.path(), settings).expect("server");
         TestServer {
-            url,
+            url: server.url.clone(),
+            _server: server,
             data,
-            stop: Some(stop),
-            runtime: Some(runtime),
         }
     }
 
     pub fn data_dir(&self) -> &Path {
         self.data.path()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
     }
 }
 
