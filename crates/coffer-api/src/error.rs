@@ -35,6 +35,8 @@ pub enum ErrorCode {
     RevisionConflict,
     /// The move would put a folder inside itself, or the root was targeted.
     InvalidMove,
+    /// A non-recursive delete of a folder that has children.
+    FolderNotEmpty,
     /// The request body is larger than the route allows.
     PayloadTooLarge,
     /// A chunk's length is not the one its index requires.
@@ -77,6 +79,7 @@ impl ErrorCode {
             ErrorCode::IdExists => "id_exists",
             ErrorCode::RevisionConflict => "revision_conflict",
             ErrorCode::InvalidMove => "invalid_move",
+            ErrorCode::FolderNotEmpty => "folder_not_empty",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::ChunkSizeWrong => "chunk_size_wrong",
             ErrorCode::ChunkHashMismatch => "chunk_hash_mismatch",
@@ -110,6 +113,7 @@ impl ErrorCode {
             | ErrorCode::NameExists
             | ErrorCode::IdExists
             | ErrorCode::RevisionConflict
+            | ErrorCode::FolderNotEmpty
             | ErrorCode::ChunkConflict
             | ErrorCode::UploadIncomplete
             | ErrorCode::UploadCommitted => 409,

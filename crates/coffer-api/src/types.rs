@@ -190,6 +190,15 @@ pub struct ChildrenQuery {
     pub limit: Option<u32>,
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Delete a folder with everything in it. Without it, a folder that has children is
+    /// refused with `409 folder_not_empty`.
+    #[serde(default)]
+    pub recursive: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NodePage {
     pub items: Vec<Node>,

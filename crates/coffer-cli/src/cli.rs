@@ -55,7 +55,7 @@ pub enum Command {
     },
     /// Log in and keep the session in the config directory.
     Login {
-        /// Defaults to the email of the saved session.
+        /// Defaults to the email of the saved or last session.
         #[arg(long)]
         email: Option<String>,
     },

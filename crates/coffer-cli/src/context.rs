@@ -31,13 +31,25 @@ impl Context {
         Ok(self.store.load()?)
     }
 
-    /// The server to sign up or log in to: `--server`/`COFFER_SERVER`, else the saved session's.
+    /// The server to sign up or log in to: `--server`/`COFFER_SERVER`, else the saved session's,
+    /// else the last one used here (remembered across logout).
     pub fn server(&self, saved: Option<&Session>) -> Result<String> {
         match (&self.global.server, saved) {
             (Some(url), _) => Ok(url.trim_end_matches('/').to_owned()),
             (None, Some(session)) => Ok(session.server_url().to_owned()),
-            (None, None) => bail!("no server: pass --server or set COFFER_SERVER"),
+            (None, None) => match self.store.last_used()? {
+                Some(last) => Ok(last.server_url),
+                None => bail!("no server: pass --server or set COFFER_SERVER"),
+            },
         }
+    }
+
+    /// The email of the saved session, else of the last session used here.
+    pub fn last_email(&self, saved: Option<&Session>) -> Result<Option<String>> {
+        Ok(match saved {
+            Some(session) => Some(session.email().to_owned()),
+            None => self.store.last_used()?.map(|last| last.email),
+        })
     }
 
     /// The logged-in session; with `--server`, it must be a session on that server.

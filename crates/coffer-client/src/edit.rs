@@ -134,7 +134,8 @@ impl Drive {
         )?))
     }
 
-    /// Deletes the node at `path`; a folder (with everything in it) only with `recursive`.
+    /// Deletes the file or empty folder at `path`; a folder with everything in it only with
+    /// `recursive` (checked by the server in the same transaction as the delete).
     pub async fn rm(&self, path: &str, recursive: bool) -> Result<()> {
         let path = DrivePath::parse(path)?;
         if path.is_root() {
@@ -144,14 +145,12 @@ impl Drive {
             });
         }
         let node = self.resolve(&path).await?;
-        if node.is_folder() && !recursive {
-            return Err(ClientError::IsAFolder(path.to_string()));
-        }
         self.api()
-            .delete_node(node.id())
+            .delete_node(node.id(), recursive)
             .await
             .map_err(|e| match e.api_code() {
                 Some(ErrorCode::NotFound) => ClientError::NotFound(path.to_string()),
+                Some(ErrorCode::FolderNotEmpty) => ClientError::FolderNotEmpty(path.to_string()),
                 _ => e,
             })
     }

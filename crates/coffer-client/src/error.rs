@@ -47,6 +47,9 @@ pub enum ClientError {
     /// A file was required, or a folder was given without the recursive option.
     #[error("{0}: is a folder")]
     IsAFolder(String),
+
+    #[error("{0}: the folder is not empty (use -r to delete it with everything in it)")]
+    FolderNotEmpty(String),
     /// Wrong email or password (indistinguishable on purpose).
     #[error("login failed: wrong email or password")]
     Auth,

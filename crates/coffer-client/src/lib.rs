@@ -47,7 +47,7 @@ pub use entry::{Entry, TreeEntry};
 pub use error::{ClientError, Result};
 pub use path::{DrivePath, PathSpec};
 pub use session::Session;
-pub use session_store::SessionStore;
+pub use session_store::{LastUsed, SessionStore};
 pub use transfer::{
     CancelToken, GetSummary, NoProgress, PendingUpload, ProgressSink, PutSummary, TransferId,
     TransferOptions,

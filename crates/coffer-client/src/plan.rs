@@ -55,14 +55,19 @@ pub(crate) fn plan_move(
     Ok(target)
 }
 
-/// `put FILE DEST`: into DEST if it is a folder (keeping the local name), else at DEST (an
-/// existing file there gets a new version).
+/// `put FILE DEST`: into DEST if it is a folder or ends with `/` (keeping the local name),
+/// else at DEST (an existing file there gets a new version). Missing folders on the way are the
+/// caller's to create, as a user who names `/videos/` means it.
 pub(crate) fn plan_put_file(
     local_name: &str,
     dest: &PathSpec,
     dest_kind: Option<NodeKind>,
 ) -> Result<Target> {
     match dest_kind {
+        Some(NodeKind::Folder) | None if dest.trailing_slash || dest.path.is_root() => Ok(Target {
+            parent: dest.path.clone(),
+            name: local_name.to_owned(),
+        }),
         Some(NodeKind::Folder) => Ok(Target {
             parent: dest.path.clone(),
             name: local_name.to_owned(),
@@ -74,14 +79,18 @@ pub(crate) fn plan_put_file(
     }
 }
 
-/// `put -r DIR DEST`: into DEST if it is a folder (keeping the local name), else DEST is the
-/// copy (its parent must exist).
+/// `put -r DIR DEST`: into DEST if it is a folder or ends with `/` (keeping the local name),
+/// else DEST is the copy. Missing folders on the way are the caller's to create.
 pub(crate) fn plan_put_dir(
     local_name: &str,
     dest: &PathSpec,
     dest_kind: Option<NodeKind>,
 ) -> Result<Target> {
     match dest_kind {
+        Some(NodeKind::Folder) | None if dest.trailing_slash || dest.path.is_root() => Ok(Target {
+            parent: dest.path.clone(),
+            name: local_name.to_owned(),
+        }),
         Some(NodeKind::Folder) => Ok(Target {
             parent: dest.path.clone(),
             name: local_name.to_owned(),
@@ -213,7 +222,8 @@ mod tests {
             ("/d/name", None, "/d/name"),
             ("/d/name", Some(File), "/d/name"),
             ("/d/name/", Some(File), "error: /d/name: not a folder"),
-            ("/d/new/", None, "error: /d/new: no such file or folder"),
+            // A destination ending in / is a folder; missing ones are created.
+            ("/d/new/", None, "/d/new/f.txt"),
         ];
         for (dest, kind, want) in cases {
             assert_eq!(
@@ -231,7 +241,7 @@ mod tests {
             ("/x", Some(Folder), "/x/photos"),
             ("/x", None, "/x"),
             ("/x", Some(File), "error: /x: not a folder"),
-            ("/x/", None, "error: /x: no such file or folder"),
+            ("/x/", None, "/x/photos"),
         ];
         for (dest, kind, want) in cases {
             assert_eq!(

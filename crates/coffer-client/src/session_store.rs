@@ -9,6 +9,9 @@
 //!
 //! `seen.json` remembers the highest key-container generation seen per server and account; it
 //! outlives logout, so a server cannot roll an account back between two logins.
+//!
+//! `last.json` remembers the server and email of the last session; it outlives logout too, so
+//! `coffer login` needs no `--server` the next time.
 
 use crate::error::{ClientError, Result};
 use crate::session::{Session, identity_from_container};
@@ -23,6 +26,7 @@ use zeroize::Zeroizing;
 
 const SESSION_FILE: &str = "session.json";
 const SEEN_FILE: &str = "seen.json";
+const LAST_FILE: &str = "last.json";
 const FORMAT_VERSION: u32 = 1;
 
 /// Where sessions are kept: one config directory.
@@ -42,6 +46,13 @@ struct SessionFile {
     expires_at: i64,
     master_key: B64,
     key_container: KeyContainer,
+}
+
+/// The server and account of the last session saved here (kept after logout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastUsed {
+    pub server_url: String,
+    pub email: String,
 }
 
 impl Drop for SessionFile {
@@ -113,7 +124,23 @@ impl SessionStore {
         };
         let json = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("plain data encodes"));
         self.write_private(SESSION_FILE, &json)?;
+        let last = LastUsed {
+            server_url: session.server_url.clone(),
+            email: session.email.clone(),
+        };
+        let json = serde_json::to_vec_pretty(&last).expect("plain data encodes");
+        self.write_private(LAST_FILE, &json)?;
         self.record_generation(session)
+    }
+
+    /// The server and email of the last saved session, if any (a damaged record is ignored).
+    pub fn last_used(&self) -> Result<Option<LastUsed>> {
+        let path = self.dir.join(LAST_FILE);
+        match fs::read(&path) {
+            Ok(text) => Ok(serde_json::from_slice(&text).ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ClientError::io(path, e)),
+        }
     }
 
     /// Deletes the session file; `false` if there was none.

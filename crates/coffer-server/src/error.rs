@@ -81,6 +81,10 @@ impl From<StoreError> for ApiError {
                 C::RevisionConflict,
                 "the node changed since the base revision",
             ),
+            StoreError::FolderNotEmpty => (
+                C::FolderNotEmpty,
+                "the folder is not empty; delete it recursively",
+            ),
             StoreError::InvalidMove => (
                 C::InvalidMove,
                 "the root cannot be moved or deleted, nor a folder moved into itself",

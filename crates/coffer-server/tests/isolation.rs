@@ -48,6 +48,10 @@ async fn a_second_account_sees_and_changes_nothing() {
             let path = format!("/api/v1/nodes/{node}");
             server.fails(nf, Method::GET, &path, t, NO_BODY).await;
             server.fails(nf, Method::DELETE, &path, t, NO_BODY).await;
+            let recursive = format!("{path}?recursive=true");
+            server
+                .fails(nf, Method::DELETE, &recursive, t, NO_BODY)
+                .await;
             let update = record_under(thief.root, 1);
             server.fails(nf, Method::PUT, &path, t, Some(&update)).await;
         }

@@ -218,6 +218,16 @@ async fn delete_removes_the_whole_subtree_and_its_blobs() {
         )
         .await;
     let top_path = format!("/api/v1/nodes/{}", top.id);
+    server
+        .fails(
+            ErrorCode::FolderNotEmpty,
+            Method::DELETE,
+            &top_path,
+            t,
+            NO_BODY,
+        )
+        .await;
+    let top_path = format!("{top_path}?recursive=true");
     let response = server.call(Method::DELETE, &top_path, t, NO_BODY).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     for gone in [top.id, mid.id, file.id] {

@@ -25,6 +25,8 @@ pub enum StoreError {
     RevisionConflict,
     #[error("the move is not allowed (root, or into its own subtree)")]
     InvalidMove,
+    #[error("the folder has children and the delete was not recursive")]
+    FolderNotEmpty,
     #[error("other bytes are already stored for this chunk")]
     ChunkConflict,
     #[error("not every chunk of the upload is stored")]

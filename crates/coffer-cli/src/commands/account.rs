@@ -20,9 +20,12 @@ pub async fn signup(ctx: &Context, email: &str) -> Result<()> {
 pub async fn login(ctx: &Context, email: Option<String>) -> Result<()> {
     let saved = ctx.saved_session()?;
     let server = ctx.server(saved.as_ref())?;
-    let email = email
-        .or_else(|| saved.as_ref().map(|s| s.email().to_owned()))
-        .ok_or_else(|| anyhow!("no email: pass --email"))?;
+    let email = match email {
+        Some(email) => email,
+        None => ctx
+            .last_email(saved.as_ref())?
+            .ok_or_else(|| anyhow!("no email: pass --email"))?,
+    };
     let password = ctx.password(false)?;
     let session = coffer_client::login(&server, &email, password.as_bytes(), &ctx.store).await?;
     say(

@@ -1,8 +1,7 @@
 //! mkdir, mv, rm.
 
 use crate::context::Context;
-use anyhow::{Result, anyhow};
-use coffer_client::ClientError;
+use anyhow::Result;
 
 pub async fn mkdir(ctx: &Context, parents: bool, paths: &[String]) -> Result<()> {
     let drive = ctx.drive()?;
@@ -20,10 +19,7 @@ pub async fn mv(ctx: &Context, src: &str, dest: &str) -> Result<()> {
 pub async fn rm(ctx: &Context, recursive: bool, paths: &[String]) -> Result<()> {
     let drive = ctx.drive()?;
     for path in paths {
-        drive.rm(path, recursive).await.map_err(|e| match e {
-            ClientError::IsAFolder(folder) => anyhow!("{folder}: is a folder (use -r)"),
-            other => other.into(),
-        })?;
+        drive.rm(path, recursive).await?;
     }
     Ok(())
 }

@@ -83,7 +83,8 @@ fn a_whole_session() {
     me.ok(&["mv", "/docs/notes/hello.txt", "/docs/notes/hi.txt"]);
     assert_eq!(me.ok(&["ls", "/docs/notes"]), "hi.txt\n");
     me.ok(&["rm", "/docs/notes/hi.txt"]);
-    me.fails(&["rm", "/photos"], 1);
+    let err = me.fails(&["rm", "/photos"], 1);
+    assert!(err.contains("not empty"), "{err}");
     me.ok(&["rm", "-r", "/photos"]);
     assert_eq!(me.ok(&["ls"]), "docs/\n");
 
@@ -97,4 +98,48 @@ fn a_whole_session() {
     // Logging in again works with the email given.
     me.ok(&["login", "--email", &email]);
     assert_eq!(me.ok(&["ls"]), "docs/\n");
+}
+
+/// The README's quick start, word for word: destination folders that do not exist yet are
+/// created, an empty folder is removed without -r, and after logout `login` remembers the
+/// server and the email.
+#[test]
+fn the_readme_quick_start() {
+    let server = TestServer::start();
+    let me = Coffer::new(server.url());
+    let email = unique_email();
+    let bare = |args: &[&str]| {
+        let mut cmd = me.command(args);
+        cmd.env_remove("COFFER_SERVER");
+        cmd.output().expect("run coffer")
+    };
+    let signup = bare(&["--server", server.url(), "signup", "--email", &email]);
+    assert!(signup.status.success(), "{signup:?}");
+
+    let local = tempfile::tempdir().unwrap();
+    let video = local.path().join("holiday.mkv");
+    std::fs::write(&video, vec![9u8; 2_500_000]).unwrap();
+    let thesis = local.path().join("thesis");
+    std::fs::create_dir_all(thesis.join("ch1")).unwrap();
+    std::fs::write(thesis.join("ch1/intro.md"), b"# Intro").unwrap();
+    me.ok(&["put", video.to_str().unwrap(), "/videos/"]);
+    me.ok(&["put", "-r", thesis.to_str().unwrap(), "/docs/"]);
+    assert_eq!(
+        me.ok(&["tree", "/"]),
+        "/\n├── docs/\n│   └── thesis/\n│       └── ch1/\n│           └── intro.md\n└── videos/\n    └── holiday.mkv\n"
+    );
+
+    me.ok(&["mkdir", "-p", "/a/b"]);
+    me.ok(&["mv", "/a/b", "/c"]);
+    me.ok(&["rm", "/c"]);
+    let err = me.fails(&["rm", "/docs"], 1);
+    assert!(err.contains("not empty (use -r"), "{err}");
+    assert_eq!(me.ok(&["ls", "/"]), "a/\ndocs/\nvideos/\n");
+
+    me.ok(&["logout"]);
+    let login = bare(&["login"]);
+    assert!(login.status.success(), "{login:?}");
+    let back = local.path().join("back.mkv");
+    me.ok(&["get", "/videos/holiday.mkv", back.to_str().unwrap()]);
+    assert_eq!(std::fs::read(back).unwrap(), vec![9u8; 2_500_000]);
 }

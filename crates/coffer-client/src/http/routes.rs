@@ -154,9 +154,9 @@ impl Api {
         .await
     }
 
-    pub(crate) async fn delete_node(&self, id: Id) -> Result<()> {
-        self.empty(Method::DELETE, format!("/nodes/{id}"), Idempotence::Once)
-            .await
+    pub(crate) async fn delete_node(&self, id: Id, recursive: bool) -> Result<()> {
+        let path = format!("/nodes/{id}?recursive={recursive}");
+        self.empty(Method::DELETE, path, Idempotence::Once).await
     }
 
     /// One chunk of a node's current version, at most `max_len` bytes.

@@ -119,7 +119,7 @@ impl Drive {
                 Ok((parent, Some(node)))
             }
             _ => {
-                let parent = self.resolve_folder(&target.parent).await?;
+                let parent = self.ensure_folder_path(&target.parent).await?;
                 let existing = self.child(&parent, &target.name).await?;
                 Ok((parent, existing))
             }

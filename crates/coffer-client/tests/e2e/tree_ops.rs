@@ -98,7 +98,7 @@ async fn mkdir_mv_rm_and_ls() {
     // rm
     assert!(matches!(
         drive.rm("/b2", false).await,
-        Err(ClientError::IsAFolder(_))
+        Err(ClientError::FolderNotEmpty(_))
     ));
     drive.rm("/h.txt", false).await.unwrap();
     drive.rm("/b2", true).await.unwrap();

@@ -12,7 +12,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use coffer_api::{
-    B64, ChildrenQuery, DEFAULT_PAGE, Id, MAX_PAGE, NewNode, Node, NodePage, UpdateNode,
+    B64, ChildrenQuery, DEFAULT_PAGE, DeleteQuery, Id, MAX_PAGE, NewNode, Node, NodePage,
+    UpdateNode,
 };
 
 /// One node.
@@ -114,20 +115,22 @@ pub async fn update_node(
     Ok(Json(outgoing::node(node)))
 }
 
-/// Deletes a node and everything under it; file contents are deleted in the background.
-/// `400 invalid_move` for the root.
+/// Deletes a file, an empty folder, or with `recursive=true` a folder and everything under it;
+/// file contents are deleted in the background. `400 invalid_move` for the root,
+/// `409 folder_not_empty` for a non-recursive delete of a folder with children.
 #[utoipa::path(delete, path = "/api/v1/nodes/{id}", tag = "nodes",
     security(("bearer" = [])),
-    params(("id" = Id, Path, description = "Node id")),
+    params(("id" = Id, Path, description = "Node id"), DeleteQuery),
     responses((status = 204, description = "The subtree is deleted")))]
 pub async fn delete_node(
     auth: Authenticated,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
+    ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
     let versions = state
         .meta
-        .delete_subtree(auth.account_id, id, now_ms())
+        .delete_subtree(auth.account_id, id, query.recursive, now_ms())
         .await?;
     if !versions.is_empty() {
         state.cleanup_wake.notify_one();

@@ -177,12 +177,22 @@ async fn delete_removes_the_subtree_and_queues_versions(meta: &MetaStore) {
     let file = super::uploads::commit_file(meta, account, mid.id, b"file", 10).await;
     let version = file.content.as_ref().unwrap().version_id;
 
-    assert_err(meta.delete_subtree(account, root, NOW).await, "InvalidMove");
     assert_err(
-        meta.delete_subtree(account, Id::random(), NOW).await,
+        meta.delete_subtree(account, root, true, NOW).await,
+        "InvalidMove",
+    );
+    assert_err(
+        meta.delete_subtree(account, Id::random(), true, NOW).await,
         "NotFound",
     );
-    let versions = meta.delete_subtree(account, top.id, NOW).await.unwrap();
+    assert_err(
+        meta.delete_subtree(account, top.id, false, NOW).await,
+        "FolderNotEmpty",
+    );
+    let versions = meta
+        .delete_subtree(account, top.id, true, NOW)
+        .await
+        .unwrap();
     assert_eq!(versions, vec![version]);
     for id in [top.id, mid.id, file.id] {
         assert_err(meta.get_node(account, id).await, "NotFound");
@@ -220,7 +230,10 @@ async fn another_account_sees_nothing(meta: &MetaStore) {
             .await,
         "NotFound",
     );
-    assert_err(meta.delete_subtree(thief, folder.id, NOW).await, "NotFound");
+    assert_err(
+        meta.delete_subtree(thief, folder.id, true, NOW).await,
+        "NotFound",
+    );
     meta.get_node(owner, folder.id).await.unwrap();
     assert_eq!(meta.usage(thief).await.unwrap(), UsageRecord::default());
 }

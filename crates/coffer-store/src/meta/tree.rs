@@ -72,7 +72,13 @@ impl MetaStore {
     /// version in it for deletion; returns those version ids.
     ///
     /// Errors: `NotFound`, `InvalidMove` (the root).
-    pub async fn delete_subtree(&self, account: Id, id: Id, now: i64) -> Result<Vec<Id>> {
+    pub async fn delete_subtree(
+        &self,
+        account: Id,
+        id: Id,
+        recursive: bool,
+        now: i64,
+    ) -> Result<Vec<Id>> {
         // The subtree, restricted to the account at every step.
         macro_rules! subtree {
             () => {
@@ -93,6 +99,18 @@ impl MetaStore {
                 .ok_or(StoreError::NotFound)?;
         if parent.is_none() {
             return Err(StoreError::InvalidMove);
+        }
+        if !recursive {
+            // Checked in the same transaction as the delete: a child added meanwhile is never
+            // deleted by a non-recursive call.
+            let child: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT id FROM nodes WHERE parent_id = $1 LIMIT 1")
+                    .bind(&id.0[..])
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if child.is_some() {
+                return Err(StoreError::FolderNotEmpty);
+            }
         }
         let versions: Vec<Vec<u8>> = sqlx::query_scalar(concat!(
             subtree!(),
