@@ -125,6 +125,25 @@ impl Drop for ServerProcess {
     }
 }
 
+/// Runs `coffer-server check --json` on `data_dir` (the server may be running) and fails the
+/// test unless it exits 0: every reference resolves (garbage is allowed). The JSON report is in
+/// the failure message.
+pub fn assert_store_consistent(data_dir: &Path) {
+    let output = Command::new(binary("coffer-server"))
+        .args(["check", "--json", "--data"])
+        .arg(data_dir)
+        .output()
+        .expect("run coffer-server check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the store in {} is inconsistent ({}):\n{stdout}\n{}",
+        data_dir.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Every file below `dir` (recursively), with its bytes.
 pub fn read_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();

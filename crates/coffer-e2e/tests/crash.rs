@@ -3,7 +3,7 @@
 //! chunks, and the result is byte-identical; a half-written file is never listed.
 
 use coffer_client::{ProgressSink, SessionStore, TransferId, TransferOptions};
-use coffer_e2e::{PASSWORD, ServerProcess, binary, pseudo_random, signup};
+use coffer_e2e::{PASSWORD, ServerProcess, assert_store_consistent, binary, pseudo_random, signup};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -90,7 +90,7 @@ async fn server_killed_mid_upload_then_put_resumes() {
         "the upload was interrupted, not finished"
     );
 
-    let _server = ServerProcess::start_on(&data, &addr);
+    let server = ServerProcess::start_on(&data, &addr);
     let drive = coffer_client::Drive::open(
         SessionStore::new(tmp.path().join("cfg"))
             .load()
@@ -132,6 +132,8 @@ async fn server_killed_mid_upload_then_put_resumes() {
         "byte-identical after resume"
     );
     assert_eq!(drive.ls("/").await.unwrap().len(), 1);
+    // Beside the running server: the crash left garbage at worst, no dangling reference.
+    assert_store_consistent(&server.data_dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,4 +194,5 @@ async fn cli_killed_mid_upload_then_put_resumes() {
         std::fs::read(&dest).unwrap() == content,
         "byte-identical after resume"
     );
+    assert_store_consistent(&server.data_dir);
 }

@@ -3,7 +3,9 @@
 //! directory (database, WAL, blobs) or in its log, and neither does the password.
 
 use coffer_client::TransferOptions;
-use coffer_e2e::{PASSWORD, ServerProcess, pseudo_random, read_tree, signup};
+use coffer_e2e::{
+    PASSWORD, ServerProcess, assert_store_consistent, pseudo_random, read_tree, signup,
+};
 use std::collections::HashSet;
 
 const FILE_NAME: &str = "Quarterly-Secret-Plan-zq7x.txt";
@@ -86,4 +88,6 @@ async fn nothing_readable_reaches_the_server_disk_or_log() {
             );
         }
     }
+    // After the search: the check's read-only open leaves SQLite's empty WAL companions.
+    assert_store_consistent(&data);
 }

@@ -27,6 +27,7 @@ pub mod openapi;
 mod outgoing;
 mod routes;
 mod state;
+pub mod store_check;
 
 pub use background::BackgroundServer;
 pub use error::ApiError;

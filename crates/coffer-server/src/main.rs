@@ -1,12 +1,14 @@
 //! `coffer-server`: the command-line shell around [`coffer_server::serve`].
 //!
 //! Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a startup or runtime failure,
-//! 2 on a usage error (from clap).
+//! 2 on a usage error (from clap). `check`: 0 when the store is consistent (garbage is fine), 1
+//! when it found errors or could not read the store.
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use coffer_server::config::{CliOverrides, FileConfig, LogFormat, ServerConfig};
+use coffer_server::store_check::{check_data_dir, render_json, render_text};
 use coffer_server::{AppState, serve};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,32 +39,70 @@ enum Command {
     Serve,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Check the database and the blobs against each other, changing nothing (safe while the
+    /// server runs). Exit code 1 when it finds errors.
+    Check {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Command::Openapi) => print_openapi(),
-        Some(Command::Serve) | None => run(cli),
+    let result = match &cli.command {
+        Some(Command::Openapi) => print_openapi().map(|()| true),
+        Some(Command::Check { json }) => check(&cli, *json),
+        Some(Command::Serve) | None => run(cli).map(|()| true),
     };
-    if let Err(e) = result {
-        eprintln!("coffer-server: error: {e:#}");
-        std::process::exit(1);
+    match result {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("coffer-server: error: {e:#}");
+            std::process::exit(1);
+        }
     }
 }
 
 fn print_openapi() -> anyhow::Result<()> {
+    print_stdout(coffer_server::openapi::document_json())
+}
+
+/// Writes `text` to standard output; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out
-        .write_all(coffer_server::openapi::document_json().as_bytes())
-        .and_then(|()| out.flush())
-    {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
 }
 
+/// Runs the consistency check and prints its report; returns whether the store is consistent.
+fn check(cli: &Cli, json: bool) -> anyhow::Result<bool> {
+    let config = load_config(cli)?;
+    let report = tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(check_data_dir(&config.data))
+        .with_context(|| format!("checking {}", config.data.display()))?;
+    let text = match json {
+        true => format!("{:#}\n", render_json(&report)),
+        false => render_text(&report),
+    };
+    print_stdout(&text)?;
+    Ok(report.is_consistent())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = load_config(&cli)?;
+    init_logging(config.log_format);
+    tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(serve_until_signal(config))
+}
+
+/// The configuration from the command line, the environment and the config file.
+fn load_config(cli: &Cli) -> anyhow::Result<ServerConfig> {
     let file = match &cli.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -72,15 +112,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => FileConfig::default(),
     };
     let overrides = CliOverrides {
-        listen: cli.listen,
-        data: cli.data,
+        listen: cli.listen.clone(),
+        data: cli.data.clone(),
         log_format: cli.log_format,
     };
-    let config = ServerConfig::resolve(overrides, file)?;
-    init_logging(config.log_format);
-    tokio::runtime::Runtime::new()
-        .context("starting the async runtime")?
-        .block_on(serve_until_signal(config))
+    Ok(ServerConfig::resolve(overrides, file)?)
 }
 
 async fn serve_until_signal(config: ServerConfig) -> anyhow::Result<()> {

@@ -12,6 +12,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 use zeroize::Zeroizing;
 
+/// The metadata database in the data directory.
+pub(crate) const META_FILE: &str = "meta.sqlite";
+/// The blob folder in the data directory.
+pub(crate) const BLOB_DIR: &str = "blobs";
+
 /// The `server_config` key of the OPAQUE `ServerSetup` (OPRF seed and AKE key pair).
 const OPAQUE_SETUP_KEY: &str = "opaque_server_setup";
 
@@ -50,8 +55,8 @@ impl AppState {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let meta = MetaStore::open_sqlite(&data_dir.join("meta.sqlite")).await?;
-        let blobs = BlobStore::open_local(&data_dir.join("blobs"))?;
+        let meta = MetaStore::open_sqlite(&data_dir.join(META_FILE)).await?;
+        let blobs = BlobStore::open_local(&data_dir.join(BLOB_DIR))?;
         let opaque = load_or_create_setup(&meta).await?;
         Ok(AppState {
             meta,

@@ -86,15 +86,42 @@ impl BlobStore {
     }
 }
 
-fn version_prefix(version: Id) -> ObjectPath {
+impl BlobStore {
+    /// The engine, for the consistency checker's listings (`crate::check`).
+    pub(crate) fn objects(&self) -> &dyn ObjectStore {
+        self.objects.as_ref()
+    }
+}
+
+/// The top folder of every chunk object.
+pub(crate) const TOP: &str = "v";
+
+/// `v/<xx>`: the fan-out folder of every version whose first byte is `bucket`.
+pub(crate) fn bucket_prefix(bucket: u8) -> ObjectPath {
+    ObjectPath::from_iter([TOP, &format!("{bucket:02x}")])
+}
+
+pub(crate) fn version_prefix(version: Id) -> ObjectPath {
     let hex = version.to_string();
-    ObjectPath::from_iter(["v", &hex[..2], &hex])
+    ObjectPath::from_iter([TOP, &hex[..2], &hex])
 }
 
 fn chunk_key(version: Id, index: u64, hash: &Hash) -> ObjectPath {
     let hex = version.to_string();
-    let leaf = format!("{index}-{}", hex::encode(hash));
-    ObjectPath::from_iter(["v", &hex[..2], &hex, &leaf])
+    ObjectPath::from_iter([TOP, &hex[..2], &hex, &chunk_leaf(index, hash)])
+}
+
+fn chunk_leaf(index: u64, hash: &Hash) -> String {
+    format!("{index}-{}", hex::encode(hash))
+}
+
+/// The index and hash a chunk object's last key part names, if it is exactly what [`chunk_key`]
+/// writes (no leading zeros, lowercase hex): anything else is not a chunk of ours.
+pub(crate) fn parse_chunk_leaf(leaf: &str) -> Option<(u64, Hash)> {
+    let (index, hash) = leaf.split_once('-')?;
+    let index: u64 = index.parse().ok()?;
+    let hash: Hash = hex::decode(hash).ok()?.try_into().ok()?;
+    (chunk_leaf(index, &hash) == leaf).then_some((index, hash))
 }
 
 fn not_found_as_store_error<T>(r: object_store::Result<T>) -> Result<T> {
@@ -155,6 +182,23 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert_eq!(blobs.delete_version(v).await.unwrap(), 0);
+    }
+
+    #[test]
+    fn chunk_leaves_parse_back_exactly() {
+        let hash = [0xab; 32];
+        assert_eq!(parse_chunk_leaf(&chunk_leaf(17, &hash)), Some((17, hash)));
+        let hex = hex::encode(hash);
+        for bad in [
+            format!("017-{hex}"),
+            format!("+17-{hex}"),
+            format!("17-{}", hex.to_uppercase()),
+            format!("17-{}", &hex[2..]),
+            format!("17_{hex}"),
+            "17-".to_string(),
+        ] {
+            assert_eq!(parse_chunk_leaf(&bad), None, "{bad}");
+        }
     }
 
     #[tokio::test]

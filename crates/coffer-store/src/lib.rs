@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod blob;
+mod check;
 mod error;
 mod meta;
 mod records;
@@ -30,6 +31,10 @@ mod records;
 mod conformance;
 
 pub use blob::BlobStore;
+pub use check::{
+    ConsistencyReport, Garbage, Inconsistency, MAX_LISTED_ERRORS, PendingDeletion, StoreCounts,
+    Tally, VersionOwner, check_consistency,
+};
 pub use error::{Result, StoreError};
 pub use meta::MetaStore;
 pub use records::*;

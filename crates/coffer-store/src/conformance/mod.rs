@@ -142,6 +142,7 @@ fn variant(e: &StoreError) -> &'static str {
         StoreError::NotAFolder => "NotAFolder",
         StoreError::RevisionConflict => "RevisionConflict",
         StoreError::InvalidMove => "InvalidMove",
+        StoreError::FolderNotEmpty => "FolderNotEmpty",
         StoreError::ChunkConflict => "ChunkConflict",
         StoreError::UploadIncomplete => "UploadIncomplete",
         StoreError::UploadCommitted => "UploadCommitted",

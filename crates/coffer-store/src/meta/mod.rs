@@ -4,7 +4,8 @@
 //! portable (`$n` placeholders, `WITH RECURSIVE`, `ON CONFLICT`, `RETURNING`, BLOB ids, BIGINT
 //! times) so that a PostgreSQL engine can take the same statements and the same conformance
 //! suite. The methods live in one file per concern: [`accounts`], [`sessions`], [`nodes`],
-//! [`tree`], [`uploads`], [`chunks`], [`commit`], [`cleanup`].
+//! [`tree`], [`uploads`], [`chunks`], [`commit`], [`cleanup`], and [`check`] (the consistency
+//! checker's read-only queries).
 //!
 //! SQLite has one writer at a time. Rather than let concurrent transactions race for the write
 //! lock (a deferred transaction that reads, then writes, fails with `SQLITE_BUSY` when another
@@ -13,6 +14,7 @@
 //! writer. Durability: `synchronous = FULL`, so a committed transaction survives a power cut.
 
 mod accounts;
+pub(crate) mod check;
 mod chunks;
 mod cleanup;
 mod commit;
@@ -68,6 +70,26 @@ impl MetaStore {
             .connect_with(options.read_only(true))
             .await?;
         Ok(MetaStore { writer, reader })
+    }
+
+    /// Opens an existing database for inspection only (the consistency checker): nothing is
+    /// created or migrated, every connection is read-only, so any write fails. Safe beside a
+    /// running server: WAL lets readers and the server's writer work at once.
+    pub async fn open_sqlite_read_only(path: &Path) -> Result<MetaStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = |connections| {
+            SqlitePoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options.clone())
+        };
+        Ok(MetaStore {
+            writer: pool(1).await?,
+            reader: pool(2).await?,
+        })
     }
 
     /// Closes both pools, waiting for running queries; later calls fail.
