@@ -130,15 +130,25 @@ impl Drive {
             .unwrap_or(usize::MAX)
             .saturating_add(coffer_crypto::TAG_LEN);
         let (node_id, version_id) = (node.id(), content.version_id);
+        // Buffer permits are taken in index order, before a fetch starts: a download that holds
+        // any permit then holds the one of the chunk it writes next, so transfers sharing the
+        // drive's buffers always make progress (taking them inside the fetches, in whatever
+        // order those ran, let later chunks hold every permit while the next one waited).
+        let buffers = Arc::clone(&self.inner.chunk_buffers);
         let fetches = futures::stream::iter(0..content.chunk_count)
-            .map(|index| {
-                let api = self.api().clone();
-                let buffers = Arc::clone(&self.inner.chunk_buffers);
-                AbortOnDrop(tokio::spawn(async move {
+            .then(move |index| {
+                let buffers = Arc::clone(&buffers);
+                async move {
                     let permit = buffers
                         .acquire_owned()
                         .await
                         .expect("invariant: the chunk buffer semaphore is never closed");
+                    (index, permit)
+                }
+            })
+            .map(|(index, permit)| {
+                let api = self.api().clone();
+                AbortOnDrop(tokio::spawn(async move {
                     let bytes = api.chunk(node_id, version_id, index, max_len).await?;
                     Ok::<_, ClientError>((index, bytes, permit))
                 }))

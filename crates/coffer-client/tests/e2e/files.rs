@@ -160,3 +160,39 @@ async fn bad_transfer_requests_fail_cleanly() {
         "{through_file:?}"
     );
 }
+
+/// Regression: downloads took their buffer permits inside the chunk fetches, in whatever order
+/// those ran, so later chunks could hold every permit while the chunk to write next waited for
+/// one — a download with more chunks in flight than the drive has buffers, or a folder download
+/// of several multi-chunk files, hung forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_never_deadlock_on_the_shared_chunk_buffers() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("many");
+    std::fs::create_dir(&src).unwrap();
+    for i in 0..8u64 {
+        std::fs::write(src.join(format!("f{i}.bin")), bytes(4 * MIB + 3, i)).unwrap();
+    }
+    let big = local.path().join("big.bin");
+    std::fs::write(&big, bytes(24 * MIB + 5, 99)).unwrap();
+    let opts = TransferOptions::default();
+    drive.put_dir(&src, "/", &opts).await.unwrap();
+    drive.put_file(&big, "/", &opts).await.unwrap();
+
+    let wide = TransferOptions {
+        chunks_in_flight: 16,
+        files_in_flight: 8,
+        ..TransferOptions::default()
+    };
+    let out = local.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let limit = std::time::Duration::from_secs(120);
+    let got = tokio::time::timeout(limit, drive.get_file("/big.bin", &out, &wide)).await;
+    got.expect("the download finished").unwrap();
+    let got = tokio::time::timeout(limit, drive.get_dir("/many", &out, &wide)).await;
+    got.expect("the folder download finished").unwrap();
+    assert_eq!(snapshot(&out.join("many")), snapshot(&src));
+    assert!(std::fs::read(out.join("big.bin")).unwrap() == std::fs::read(&big).unwrap());
+}
