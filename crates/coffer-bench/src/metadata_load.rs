@@ -1,0 +1,123 @@
+//! The concurrency workload: many independent clients (each its own [`Drive`], so its own
+//! connection pool), released together, each listing, creating and renaming in its own folder.
+//! Every SDK call is timed whole, path resolution and verification included: the latency a user
+//! of that client would see.
+
+use crate::driver::open_drive;
+use crate::stats::Latencies;
+use anyhow::{Context, Result, bail};
+use coffer_client::{Drive, SessionStore};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Client folders created at once during setup.
+const SETUP_PARALLELISM: usize = 16;
+
+/// What the workload measured (serialised between the driver and the harness).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetadataReport {
+    pub clients: usize,
+    pub rounds: usize,
+    /// Operations completed, all kinds.
+    pub ops: usize,
+    /// From the release of the clients to the last completion.
+    pub secs: f64,
+    pub ls: Latencies,
+    pub mkdir: Latencies,
+    pub mv: Latencies,
+    pub all: Latencies,
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Ls,
+    Mkdir,
+    Mv,
+}
+
+pub async fn run(
+    store: &SessionStore,
+    folder: &str,
+    clients: usize,
+    rounds: usize,
+) -> Result<MetadataReport> {
+    if clients == 0 || rounds == 0 {
+        bail!("clients and rounds must be at least 1");
+    }
+    let setup = open_drive(store)?;
+    setup.mkdir(folder, true).await?;
+    futures::stream::iter(0..clients)
+        .map(|c| {
+            let drive = setup.clone();
+            async move { drive.mkdir(&client_folder(folder, c), false).await }
+        })
+        .buffer_unordered(SETUP_PARALLELISM)
+        .try_collect::<Vec<_>>()
+        .await?;
+
+    let drives = (0..clients)
+        .map(|_| open_drive(store))
+        .collect::<Result<Vec<_>>>()?;
+    let barrier = Arc::new(tokio::sync::Barrier::new(clients + 1));
+    let mut tasks = Vec::with_capacity(clients);
+    for (c, drive) in drives.into_iter().enumerate() {
+        let (barrier, home) = (barrier.clone(), client_folder(folder, c));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            client_rounds(&drive, &home, rounds).await
+        }));
+    }
+    barrier.wait().await;
+    let start = Instant::now();
+    let mut samples: Vec<(Op, f64)> = Vec::with_capacity(clients * rounds * 3);
+    for task in tasks {
+        samples.extend(task.await.context("a client task panicked")??);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let of = |pick: fn(Op) -> bool| -> Result<Latencies> {
+        let ms: Vec<f64> = samples
+            .iter()
+            .filter(|(op, _)| pick(*op))
+            .map(|s| s.1)
+            .collect();
+        Latencies::of(&ms).context("no operation completed")
+    };
+    Ok(MetadataReport {
+        clients,
+        rounds,
+        ops: samples.len(),
+        secs,
+        ls: of(|op| matches!(op, Op::Ls))?,
+        mkdir: of(|op| matches!(op, Op::Mkdir))?,
+        mv: of(|op| matches!(op, Op::Mv))?,
+        all: of(|_| true)?,
+    })
+}
+
+fn client_folder(folder: &str, client: usize) -> String {
+    format!("{}/c{client:03}", folder.trim_end_matches('/'))
+}
+
+/// `rounds` × (ls of the client's folder, mkdir of a new folder in it, rename of that folder).
+async fn client_rounds(drive: &Drive, home: &str, rounds: usize) -> Result<Vec<(Op, f64)>> {
+    let mut samples = Vec::with_capacity(rounds * 3);
+    for r in 0..rounds {
+        let (made, renamed) = (format!("{home}/d{r}"), format!("{home}/m{r}"));
+        let t = Instant::now();
+        drive.ls(home).await?;
+        samples.push((Op::Ls, ms_since(t)));
+        let t = Instant::now();
+        drive.mkdir(&made, false).await?;
+        samples.push((Op::Mkdir, ms_since(t)));
+        let t = Instant::now();
+        drive.mv(&made, &renamed).await?;
+        samples.push((Op::Mv, ms_since(t)));
+    }
+    Ok(samples)
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
