@@ -3,7 +3,7 @@
 //! markers below survives regeneration.
 
 use crate::analysis::{Against, comparisons, targets};
-use crate::results::{Figure, Results, Unit};
+use crate::results::{Figure, Results, Unit, keys};
 use std::fmt::Write;
 
 pub const ANALYSIS_START: &str =
@@ -16,6 +16,33 @@ pub fn kept_analysis(existing: &str) -> Option<&str> {
     let end = existing[start..].find(ANALYSIS_END)? + start + ANALYSIS_END.len();
     Some(&existing[start..end])
 }
+
+/// How every run measures; the same for every run, so written once here.
+const METHOD: &str = "\
+## How it is measured
+
+- Every benchmark starts its own `coffer-server` (release build) on `127.0.0.1:0` with a fresh \
+data directory on the work disk, signs up one account, and runs each coffer operation as a \
+separate process of the real `coffer` CLI (or, with `--client sdk`, the SDK driver) under \
+`/usr/bin/time -v`: wall time from the harness, the client's peak RSS from GNU time, the \
+server's peak RSS from `VmHWM` in `/proc/PID/status`, reset before each phase through \
+`/proc/PID/clear_refs`.
+- The concurrency benchmark and the listing's setup use `coffer-bench driver`, a release-built \
+SDK client: one process, one `Drive` (own connection pool) per simulated client, every SDK \
+call timed whole (path resolution, requests, verification).
+- coffer acknowledges an upload only after the chunk files, their directory entries and the \
+database commit are fsync'd (SQLite WAL, `synchronous = FULL`); a download is fsync'd before \
+it is renamed into place. Neither `rclone serve webdav` nor `rclone serve restic` fsyncs what \
+it stores, and neither peer fsyncs downloads.
+- The input files are pseudo-random (incompressible) and made once; they are read from the page \
+cache by every tool alike. Peers run with their defaults (rclone: `--transfers 16` for the \
+small files, as in BENCH.md); restic gets a new repository per run, so nothing deduplicates \
+against an earlier run. In `all`, coffer, rclone and restic alternate round by round.
+- Limits: `openssl speed -evp aes-256-gcm -bytes 1048576`, `iperf3` over loopback, a 1 GiB \
+write + fsync, 1000 × (create a 4 KiB file + fsync), 1000 × (4 KiB append + fdatasync), and \
+`curl` fetching the big file from `rclone serve webdav` (to /dev/null and to a file).
+
+";
 
 fn value(unit: Unit, v: f64) -> String {
     match unit {
@@ -47,18 +74,24 @@ fn figure_row(out: &mut String, f: &Figure) {
 }
 
 fn figures_table(out: &mut String, r: &Results, title: &str, prefix: &str) {
-    let rows: Vec<&Figure> = r
+    let rank = |key: &str| {
+        keys::ORDER
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or(usize::MAX)
+    };
+    let mut rows: Vec<(&String, &Figure)> = r
         .figures
         .iter()
         .filter(|(k, _)| k.starts_with(prefix))
-        .map(|(_, f)| f)
         .collect();
+    rows.sort_by_key(|(k, _)| rank(k));
     if rows.is_empty() {
         return;
     }
     let _ = writeln!(out, "### {title}\n");
     out.push_str("| figure | median | spread | runs | samples |\n|---|---|---|---|---|\n");
-    for f in rows {
+    for (_, f) in rows {
         figure_row(out, f);
     }
     out.push('\n');
@@ -78,6 +111,7 @@ pub fn render(r: &Results, analysis: Option<&str>) -> String {
          share its cores.\n",
         run.date, run.commit, run.client
     );
+    out.push_str(METHOD);
     out.push_str("## The machine\n\n| | |\n|---|---|\n");
     let _ = writeln!(out, "| CPU | {} |", run.cpu_model);
     let _ = writeln!(out, "| cores | {} |", run.cores);
@@ -166,7 +200,6 @@ pub fn render(r: &Results, analysis: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::keys;
 
     #[test]
     fn keeps_the_hand_written_analysis() {

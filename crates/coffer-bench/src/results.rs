@@ -155,6 +155,51 @@ pub mod keys {
     pub const RESTIC_SMALL_UP: &str = "restic.small_files_backup";
     pub const RESTIC_SMALL_DOWN: &str = "restic.small_files_restore";
     pub const RESTIC_UP_RSS: &str = "restic.backup_1gib.client_rss";
+
+    /// Every key in the order a report lists them.
+    pub const ORDER: &[&str] = &[
+        AES_GCM,
+        LOOPBACK_TCP,
+        DISK_WRITE,
+        FSYNC_FILES,
+        FDATASYNC_APPENDS,
+        HTTP_GET,
+        HTTP_GET_FILE,
+        UPLOAD,
+        DOWNLOAD,
+        UPLOAD_CLIENT_RSS,
+        UPLOAD_SERVER_RSS,
+        DOWNLOAD_CLIENT_RSS,
+        DOWNLOAD_SERVER_RSS,
+        SMALL_UP,
+        SMALL_DOWN,
+        SMALL_UP_CLIENT_RSS,
+        SMALL_UP_SERVER_RSS,
+        LISTING,
+        LISTING_CLIENT_RSS,
+        LISTING_SERVER_RSS,
+        POPULATE,
+        METADATA_P50,
+        METADATA_P99,
+        METADATA_RATE,
+        METADATA_CLIENT_RSS,
+        METADATA_SERVER_RSS,
+        HUGE_UP,
+        HUGE_DOWN,
+        HUGE_UP_CLIENT_RSS,
+        HUGE_DOWN_CLIENT_RSS,
+        HUGE_SERVER_RSS,
+        RCLONE_UP,
+        RCLONE_DOWN,
+        RCLONE_UP_RSS,
+        RCLONE_SMALL_UP,
+        RCLONE_SMALL_DOWN,
+        RESTIC_UP,
+        RESTIC_DOWN,
+        RESTIC_UP_RSS,
+        RESTIC_SMALL_UP,
+        RESTIC_SMALL_DOWN,
+    ];
 }
 
 #[cfg(test)]
