@@ -2,7 +2,8 @@
 
 use super::MetaStore;
 use super::nodes::{name_taken, require_folder};
-use super::rows::{KIND_FILE, node_columns, node_from_row, to_hash, to_i64, upload_columns};
+use super::rows::{node_columns, node_from_row, to_hash, to_i64, upload_columns};
+use super::uploads::file_version_at_revision;
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::records::{Hash, Id, NodeRecord, UploadCommit, UploadState};
 use sqlx::Row;
@@ -68,23 +69,7 @@ impl MetaStore {
 
         require_folder(&mut tx, account, upload.parent_id).await?;
         let replaced_version = match upload.base_revision {
-            Some(base) => {
-                let (kind, revision, version): (i16, i64, Option<Vec<u8>>) = sqlx::query_as(
-                    "SELECT kind, revision, version_id FROM nodes WHERE id = $1 AND account_id = $2",
-                )
-                .bind(&upload.node_id.0[..])
-                .bind(&account.0[..])
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-                if kind != KIND_FILE {
-                    return Err(StoreError::IdExists);
-                }
-                if revision != to_i64(base, "base_revision")? {
-                    return Err(StoreError::RevisionConflict);
-                }
-                version
-            }
+            Some(base) => file_version_at_revision(&mut tx, account, upload.node_id, base).await?,
             None => None,
         };
         let except = upload.base_revision.map(|_| upload.node_id);

@@ -24,20 +24,7 @@ impl MetaStore {
         require_folder(&mut tx, account, upload.parent_id).await?;
         match upload.base_revision {
             Some(base) => {
-                let (kind, revision): (i16, i64) = sqlx::query_as(
-                    "SELECT kind, revision FROM nodes WHERE id = $1 AND account_id = $2",
-                )
-                .bind(&upload.node_id.0[..])
-                .bind(&account.0[..])
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-                if kind != KIND_FILE {
-                    return Err(StoreError::IdExists);
-                }
-                if revision != to_i64(base, "base_revision")? {
-                    return Err(StoreError::RevisionConflict);
-                }
+                file_version_at_revision(&mut tx, account, upload.node_id, base).await?;
             }
             None => {
                 let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM nodes WHERE id = $1")
@@ -235,4 +222,30 @@ async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool
     .fetch_optional(conn)
     .await?;
     Ok(used.is_some())
+}
+
+/// The current version id of the file `node` if its revision is still `base`: the check both
+/// opening and committing a content replacement make. `NotFound` for a node of another account,
+/// `IdExists` for a folder, `RevisionConflict` when the file changed meanwhile.
+pub(super) async fn file_version_at_revision(
+    tx: &mut SqliteConnection,
+    account: Id,
+    node: Id,
+    base: u64,
+) -> Result<Option<Vec<u8>>> {
+    let (kind, revision, version): (i16, i64, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT kind, revision, version_id FROM nodes WHERE id = $1 AND account_id = $2",
+    )
+    .bind(&node.0[..])
+    .bind(&account.0[..])
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    if kind != KIND_FILE {
+        return Err(StoreError::IdExists);
+    }
+    if revision != to_i64(base, "base_revision")? {
+        return Err(StoreError::RevisionConflict);
+    }
+    Ok(version)
 }
