@@ -29,14 +29,24 @@ impl Id {
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
+
+    /// The 32 lowercase hex characters, without formatting machinery: listings write two ids
+    /// per node, and `write!` per byte was a visible share of a listing's serialization.
+    fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        out
+    }
 }
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -73,7 +83,8 @@ fn hex_val(c: u8) -> Option<u8> {
 
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let hex = self.hex();
+        s.serialize_str(std::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
     }
 }
 
@@ -102,6 +113,15 @@ mod tests {
     fn parses_what_it_prints() {
         let id = Id::random();
         assert_eq!(id.to_string().parse::<Id>().unwrap(), id);
+        let id = Id([
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0, 0x0f, 0xf0, 0xff, 1, 2, 3, 4,
+        ]);
+        assert_eq!(id.to_string(), "0123456789abcdef000ff0ff01020304");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"0123456789abcdef000ff0ff01020304\""
+        );
+        assert_eq!(format!("{id:?}"), "Id(0123456789abcdef000ff0ff01020304)");
     }
 
     #[test]

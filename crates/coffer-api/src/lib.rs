@@ -26,6 +26,13 @@ pub const MAX_CHUNK_SIZE: u32 = 16 * 1024 * 1024;
 pub const MIN_CHUNK_SIZE: u32 = 64 * 1024;
 /// Bytes AES-GCM adds to every chunk.
 pub const CHUNK_OVERHEAD: u64 = 16;
+/// Largest plaintext a file may have to be uploaded whole in a small-file batch (64 KiB); its
+/// one chunk is kept in the server's database. PROTOCOL.md §9.1.
+pub const MAX_SMALL_FILE: u64 = 64 * 1024;
+/// Most files in one small-file batch.
+pub const MAX_BATCH_FILES: usize = 1000;
+/// Largest small-file batch body (JSON with base64 content).
+pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Default and largest page sizes of a children listing.
 pub const DEFAULT_PAGE: u32 = 1000;
 pub const MAX_PAGE: u32 = 5000;

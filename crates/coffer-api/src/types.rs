@@ -184,7 +184,8 @@ pub struct UpdateNode {
 pub struct ChildrenQuery {
     /// Only the child with this name tag (base64url).
     pub name_tag: Option<String>,
-    /// Continue after this cursor (from `next` of the previous page).
+    /// Only children whose id is above this id: `next` of the previous page, or any id (a
+    /// client may list id ranges at once).
     pub after: Option<String>,
     /// Page size, at most 5000; default 1000.
     pub limit: Option<u32>,
@@ -202,7 +203,7 @@ pub struct DeleteQuery {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NodePage {
     pub items: Vec<Node>,
-    /// Cursor of the next page, absent on the last one.
+    /// The id of the page's last child, to pass as `after`; absent on the last page.
     pub next: Option<String>,
 }
 
@@ -267,6 +268,42 @@ pub struct CommitUpload {
     pub chunk_list_hash: B64,
     pub author_key: B64,
     pub signature: B64,
+}
+
+/// One file of a small-file batch (`POST /api/v1/uploads/batch`): a whole upload session and
+/// its commit in one, with the only chunk inline. Its plaintext is at most
+/// [`crate::MAX_SMALL_FILE`] bytes, so it has exactly one chunk.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SmallFile {
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub version_id: Id,
+    pub name_tag: B64,
+    pub wrapped_key: B64,
+    /// Final sealed attributes (with the plaintext hash).
+    pub encrypted_attributes: B64,
+    pub header: B64,
+    pub chunk_size: u32,
+    /// The chunk list summary of the one chunk (PROTOCOL.md §5.3).
+    pub chunk_list_hash: B64,
+    pub author_key: B64,
+    pub signature: B64,
+    /// Set when replacing the content of the existing file `node_id`: its current revision.
+    pub base_revision: Option<u64>,
+    /// The ciphertext of chunk 0 (plaintext + 16 bytes).
+    pub content: B64,
+}
+
+/// `POST /api/v1/uploads/batch`: small files committed together, all or nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SmallFileBatch {
+    pub files: Vec<SmallFile>,
+}
+
+/// The nodes of a committed small-file batch, in the order of the request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SmallFileNodes {
+    pub items: Vec<Node>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

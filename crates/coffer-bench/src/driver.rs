@@ -52,6 +52,10 @@ pub enum DriverCommand {
         clients: usize,
         #[arg(long)]
         rounds: usize,
+        /// Mean pause of each client between its operations, in ms (random, exponential: a
+        /// steady load of independent users); 0: every client flat out, back to back.
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
     },
 }
 
@@ -107,8 +111,10 @@ async fn execute(command: DriverCommand) -> Result<()> {
             folder,
             clients,
             rounds,
+            pace_ms,
         } => {
-            let report = metadata_load::run(&store, &folder, clients, rounds).await?;
+            let pace = std::time::Duration::from_millis(pace_ms);
+            let report = metadata_load::run(&store, &folder, clients, rounds, pace).await?;
             println!("{}", serde_json::to_string(&report)?);
         }
     }

@@ -10,7 +10,7 @@ use coffer_client::{Drive, SessionStore};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Client folders created at once during setup.
 const SETUP_PARALLELISM: usize = 16;
@@ -42,6 +42,7 @@ pub async fn run(
     folder: &str,
     clients: usize,
     rounds: usize,
+    pace: Duration,
 ) -> Result<MetadataReport> {
     if clients == 0 || rounds == 0 {
         bail!("clients and rounds must be at least 1");
@@ -66,7 +67,7 @@ pub async fn run(
         let (barrier, home) = (barrier.clone(), client_folder(folder, c));
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            client_rounds(&drive, &home, rounds).await
+            client_rounds(&drive, &home, rounds, Pauses::new(c as u64, pace)).await
         }));
     }
     barrier.wait().await;
@@ -100,22 +101,60 @@ fn client_folder(folder: &str, client: usize) -> String {
     format!("{}/c{client:03}", folder.trim_end_matches('/'))
 }
 
-/// `rounds` × (ls of the client's folder, mkdir of a new folder in it, rename of that folder).
-async fn client_rounds(drive: &Drive, home: &str, rounds: usize) -> Result<Vec<(Op, f64)>> {
+/// `rounds` × (ls of the client's folder, mkdir of a new folder in it, rename of that folder),
+/// each operation after a pause (none when flat out).
+async fn client_rounds(
+    drive: &Drive,
+    home: &str,
+    rounds: usize,
+    mut pauses: Pauses,
+) -> Result<Vec<(Op, f64)>> {
     let mut samples = Vec::with_capacity(rounds * 3);
     for r in 0..rounds {
         let (made, renamed) = (format!("{home}/d{r}"), format!("{home}/m{r}"));
+        pauses.pause().await;
         let t = Instant::now();
         drive.ls(home).await?;
         samples.push((Op::Ls, ms_since(t)));
+        pauses.pause().await;
         let t = Instant::now();
         drive.mkdir(&made, false).await?;
         samples.push((Op::Mkdir, ms_since(t)));
+        pauses.pause().await;
         let t = Instant::now();
         drive.mv(&made, &renamed).await?;
         samples.push((Op::Mv, ms_since(t)));
     }
     Ok(samples)
+}
+
+/// A client's pauses between operations: exponentially distributed around `mean` (the gaps of
+/// independent users), from a small deterministic generator seeded per client.
+struct Pauses {
+    mean: Duration,
+    state: u64,
+}
+
+impl Pauses {
+    fn new(client: u64, mean: Duration) -> Pauses {
+        Pauses {
+            mean,
+            state: client.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        }
+    }
+
+    async fn pause(&mut self) {
+        if self.mean.is_zero() {
+            return;
+        }
+        // xorshift64*; a uniform in (0, 1], then the exponential's inverse CDF.
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let bits = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        let uniform = (bits as f64 + 1.0) / (1u64 << 53) as f64;
+        tokio::time::sleep(self.mean.mul_f64(-uniform.ln())).await;
+    }
 }
 
 fn ms_since(t: Instant) -> f64 {

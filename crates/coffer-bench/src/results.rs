@@ -137,6 +137,9 @@ pub mod keys {
     pub const METADATA_RATE: &str = "coffer.metadata.ops";
     pub const METADATA_CLIENT_RSS: &str = "coffer.metadata.client_rss";
     pub const METADATA_SERVER_RSS: &str = "coffer.metadata.server_rss";
+    pub const METADATA_FLAT_P50: &str = "coffer.metadata_flat.p50";
+    pub const METADATA_FLAT_P99: &str = "coffer.metadata_flat.p99";
+    pub const METADATA_FLAT_RATE: &str = "coffer.metadata_flat.ops";
 
     pub const HUGE_UP: &str = "coffer.upload_10gib";
     pub const HUGE_DOWN: &str = "coffer.download_10gib";
@@ -184,6 +187,9 @@ pub mod keys {
         METADATA_RATE,
         METADATA_CLIENT_RSS,
         METADATA_SERVER_RSS,
+        METADATA_FLAT_P50,
+        METADATA_FLAT_P99,
+        METADATA_FLAT_RATE,
         HUGE_UP,
         HUGE_DOWN,
         HUGE_UP_CLIENT_RSS,

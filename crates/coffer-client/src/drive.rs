@@ -3,16 +3,18 @@
 
 use crate::entry::Entry;
 use crate::error::{ClientError, Result};
+use crate::folder_cache::FolderCache;
 use crate::http::Api;
 use crate::path::DrivePath;
 use crate::session::Session;
+use crate::transfer::{BufferPool, SPARE_BUFFERS};
 use crate::verify::{VerifiedNode, verify_child, verify_root};
 use coffer_api::{ErrorCode, Usage};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Chunk buffers (about 1 MiB each) alive at once across every transfer of one [`Drive`]: what
-/// keeps memory flat however many files move in parallel.
+/// Chunk buffers (1 or 8 MiB each, by file size) alive at once across every transfer of one
+/// [`Drive`]: what keeps memory flat however many files move in parallel.
 const CHUNK_BUFFERS: usize = 10;
 
 /// A logged-in drive: the entry point of every file operation.
@@ -29,6 +31,10 @@ pub(crate) struct DriveInner {
     pub author: [u8; 32],
     /// Permits for chunk buffers in flight (see [`CHUNK_BUFFERS`]).
     pub chunk_buffers: Arc<Semaphore>,
+    /// Chunk buffers kept for reuse by every transfer.
+    pub spare_buffers: Arc<BufferPool>,
+    /// Folders verified in the last moments, by path.
+    pub folders: FolderCache,
 }
 
 impl Drive {
@@ -42,6 +48,8 @@ impl Drive {
                 session,
                 author,
                 chunk_buffers: Arc::new(Semaphore::new(CHUNK_BUFFERS)),
+                spare_buffers: BufferPool::new(SPARE_BUFFERS),
+                folders: FolderCache::default(),
             }),
         })
     }
@@ -73,6 +81,15 @@ impl Drive {
 
     /// The verified root folder.
     pub(crate) async fn root(&self) -> Result<VerifiedNode> {
+        if let Some(root) = self.inner.folders.deepest(&DrivePath::root()) {
+            return Ok(root);
+        }
+        let root = self.fetch_root().await?;
+        self.inner.folders.remember(&root);
+        Ok(root)
+    }
+
+    async fn fetch_root(&self) -> Result<VerifiedNode> {
         let s = &self.inner.session;
         let node = self.api().node(s.root_id).await.map_err(|e| match e {
             ClientError::Api {
@@ -106,15 +123,43 @@ impl Drive {
 
     /// The node at `path`, or `None` if its last name does not exist. A missing folder on the
     /// way is [`ClientError::NotFound`], a file on the way [`ClientError::NotAFolder`].
+    ///
+    /// The folders on the way may come from the folder cache; the node at `path` itself is always
+    /// fetched and verified now. A walk that started from a cached folder and failed is walked
+    /// again from the root, with the cache cleared, before the error is believed.
     pub(crate) async fn lookup(&self, path: &DrivePath) -> Result<Option<VerifiedNode>> {
-        let mut node = self.root().await?;
+        let Some(parent) = path.parent() else {
+            return self.root().await.map(Some);
+        };
+        let cached = self.inner.folders.deepest(&parent);
+        let from_cache = cached.is_some();
+        let start = match cached {
+            Some(folder) => folder,
+            None => self.root().await?,
+        };
+        match self.walk(start, path).await {
+            Err(_) if from_cache => {
+                self.inner.folders.clear();
+                let root = self.root().await?;
+                self.walk(root, path).await
+            }
+            done => done,
+        }
+    }
+
+    /// Walks from `start` (a verified ancestor of `path`, or `path`'s root) down to `path`.
+    async fn walk(&self, start: VerifiedNode, path: &DrivePath) -> Result<Option<VerifiedNode>> {
         let names = path.names();
-        for (depth, name) in names.iter().enumerate() {
+        let mut node = start;
+        for (depth, name) in names.iter().enumerate().skip(node.path.names().len()) {
             if !node.is_folder() {
                 return Err(ClientError::NotAFolder(node.path.to_string()));
             }
             match self.child(&node, name).await? {
-                Some(child) => node = child,
+                Some(child) => {
+                    self.inner.folders.remember(&child);
+                    node = child;
+                }
                 None if depth + 1 == names.len() => return Ok(None),
                 None => return Err(ClientError::NotFound(node.path.join(name)?.to_string())),
             }

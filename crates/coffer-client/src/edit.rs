@@ -31,9 +31,13 @@ impl Drive {
 
     /// The folder at `path`, creating it and missing ancestors.
     pub(crate) async fn ensure_folder_path(&self, path: &DrivePath) -> Result<VerifiedNode> {
-        let mut node = self.root().await?;
-        for name in path.names() {
+        let mut node = match self.inner.folders.deepest(path) {
+            Some(folder) => folder,
+            None => self.root().await?,
+        };
+        for name in path.names().iter().skip(node.path.names().len()) {
             node = self.ensure_folder(&node, name).await?;
+            self.inner.folders.remember(&node);
         }
         Ok(node)
     }
@@ -95,14 +99,19 @@ impl Drive {
         let dest_node = self.lookup(&dest.path).await?;
         let target = plan_move(&src, &dest, dest_node.as_ref().map(|n| n.node.kind))?;
         let node = self.resolve(&src).await?;
-        let new_parent = match dest_node {
-            Some(folder) if folder.path == target.parent => folder,
+        let cached_parent = (self.inner.folders.deepest(&target.parent))
+            .filter(|folder| folder.path == target.parent);
+        let new_parent = match (dest_node, cached_parent) {
+            (Some(folder), _) if folder.path == target.parent => folder,
+            (_, Some(folder)) => folder,
             _ => self.resolve_folder(&target.parent).await?,
         };
         if node.node.parent_id == Some(new_parent.id()) && node.attrs.name == target.name {
             return Ok(Entry::of(&node));
         }
-        if self.child(&new_parent, &target.name).await?.is_some() {
+        // When `dest` named the target itself, the lookup above already found it free.
+        let looked_up = dest.path == target.path();
+        if !looked_up && self.child(&new_parent, &target.name).await?.is_some() {
             return Err(ClientError::AlreadyExists(target.path().to_string()));
         }
         let update = moved(
@@ -111,6 +120,7 @@ impl Drive {
             &target.name,
             &self.session().identity,
         );
+        self.inner.folders.forget(&node.path);
         let updated = self
             .api()
             .update_node(node.id(), &update)
@@ -145,6 +155,7 @@ impl Drive {
             });
         }
         let node = self.resolve(&path).await?;
+        self.inner.folders.forget(&path);
         self.api()
             .delete_node(node.id(), recursive)
             .await

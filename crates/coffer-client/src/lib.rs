@@ -30,6 +30,7 @@ mod drive;
 mod edit;
 mod entry;
 mod error;
+mod folder_cache;
 mod http;
 mod listing;
 mod path;

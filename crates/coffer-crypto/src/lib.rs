@@ -13,7 +13,7 @@
 //! | [`seal`](mod@seal) | §4 | key-committing AES-256-GCM for small values |
 //! | [`tree`] | §4, §6 | node keys, attributes, name tags, name rules |
 //! | [`content`] | §5 | the content header and STREAM chunk encryption, chunk hashes |
-//! | [`sign`] | §7 | Ed25519 node record signatures |
+//! | [`sign`] | §7 | Ed25519 node record signatures, one at a time or in batches |
 //! | [`account`] | §8 | the identity and the signed key container |
 //! | [`vectors`] | — | generation and checking of the cross-language test vectors |
 //!
@@ -99,7 +99,7 @@ pub use opaque::{
 };
 pub use rand_core::OsRng;
 pub use seal::{Purpose, open, seal};
-pub use sign::{NodeRecord, SigningKey};
+pub use sign::{NodeRecord, SigningKey, verify_records};
 pub use tree::{
     Attributes, name_tag, open_attributes, seal_attributes, unwrap_node_key, validate_name,
     wrap_node_key,

@@ -4,10 +4,14 @@
 //! or re-parent a node so that it looks like the user's own (the framing attack). Signing is
 //! RFC 8032 pure Ed25519, deterministic; verification is strict (`verify_strict`: canonical
 //! encodings, no small-order keys), so one record has exactly one valid signature encoding.
+//! Many records are verified at once with [`verify_records`] (batch verification, same verdict).
 
 use ed25519_dalek::Signer;
 
 use crate::error::CryptoError;
+
+mod batch;
+pub use batch::verify_records;
 
 const NODE_SIGNATURE_LABEL: &[u8] = b"coffer/v1/node-signature";
 

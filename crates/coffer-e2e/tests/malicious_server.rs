@@ -389,3 +389,71 @@ async fn swap_column(db: &SqlitePool, column: &str, a: &[u8], b: &[u8]) {
     exec(db, &set, &[&vb, a]).await;
     exec(db, &set, &[&va, b]).await;
 }
+
+/// Small files keep their one chunk in the database (PROTOCOL.md §9.1): flipping a byte of it,
+/// swapping two files' rows, or cutting it short is caught like tampering with a blob.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_small_files_are_refused() {
+    let world = World::new().await;
+    let (server, drive) = world.restart();
+    for (name, seed) in [("s1.txt", 11), ("s2.txt", 12)] {
+        let local = world.tmp.path().join(name);
+        std::fs::write(&local, pseudo_random(seed, 3000)).unwrap();
+        drive
+            .put_file(&local, "/docs/", &TransferOptions::default())
+            .await
+            .unwrap();
+    }
+    server.stop();
+    let (_, v1) = ids(&world, "/docs/s1.txt").await;
+    let (_, v2) = ids(&world, "/docs/s2.txt").await;
+    let (v1, v2) = (v1.unwrap(), v2.unwrap());
+    let inline: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM chunks WHERE version_id = $1 AND idx = 0")
+            .bind(&v1)
+            .fetch_one(&world.db().await)
+            .await
+            .unwrap();
+    let original = inline.expect("a small file's chunk is kept in its row");
+    let hex: String = v1.iter().map(|b| format!("{b:02x}")).collect();
+    let blob_dir = world.data.join("blobs/v").join(&hex[..2]).join(&hex);
+    assert!(!blob_dir.exists(), "a small file has no blob");
+
+    let mut flipped = original.clone();
+    flipped[100] ^= 1;
+    let mut cut = original.clone();
+    cut.truncate(original.len() - 1);
+    for (what, bytes) in [("a flipped byte", flipped), ("a cut chunk", cut)] {
+        let db = world.db().await;
+        exec(
+            &db,
+            "UPDATE chunks SET data = $1, size = length($1) WHERE version_id = $2",
+            &[&bytes, &v1],
+        )
+        .await;
+        let (_server, drive) = world.restart();
+        let dest = world.dest();
+        let got = drive
+            .get_file("/docs/s1.txt", &dest, &TransferOptions::default())
+            .await;
+        assert_integrity(got, what);
+        assert_no_plaintext(&dest, world.tmp.path());
+    }
+    // The other small file's (valid) chunk and hash in place of this one's.
+    let db = world.db().await;
+    exec(
+        &db,
+        "UPDATE chunks SET data = (SELECT data FROM chunks WHERE version_id = $1), \
+           hash = (SELECT hash FROM chunks WHERE version_id = $1), \
+           size = (SELECT size FROM chunks WHERE version_id = $1) WHERE version_id = $2",
+        &[&v2, &v1],
+    )
+    .await;
+    let (_server, drive) = world.restart();
+    let dest = world.dest();
+    let got = drive
+        .get_file("/docs/s1.txt", &dest, &TransferOptions::default())
+        .await;
+    assert_integrity(got, "another file's chunk");
+    assert_no_plaintext(&dest, world.tmp.path());
+}

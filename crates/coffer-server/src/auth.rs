@@ -3,7 +3,8 @@
 //! A token is 32 random bytes, base64url. The server stores only `BLAKE3(token text)`, so a copy
 //! of the database does not let anyone log in. A request is authenticated when its token's hash
 //! names a session that is neither expired nor revoked; anything else is `401 unauthorized`,
-//! the same for every cause.
+//! the same for every cause. A session the database confirmed is trusted for a second
+//! ([`crate::session_cache`]).
 
 use crate::error::ApiError;
 use crate::state::{AppState, now_ms};
@@ -37,11 +38,19 @@ impl FromRequestParts<AppState> for Authenticated {
             .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
             .ok_or_else(ApiError::unauthorized)?;
         let token_hash = token_hash(token);
-        let account_id = state
-            .meta
-            .session_by_token_hash(&token_hash, now_ms())
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let now = now_ms();
+        let account_id = match state.sessions.get(&token_hash, now) {
+            Some(account) => account,
+            None => {
+                let (account, expires_at) = state
+                    .meta
+                    .session_by_token_hash(&token_hash, now)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                state.sessions.confirm(token_hash, account, expires_at);
+                account
+            }
+        };
         tracing::Span::current().record("account", tracing::field::display(account_id));
         Ok(Authenticated {
             account_id,

@@ -47,6 +47,14 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         self.code
     }
+
+    /// The same error about file `index` (from 0) of a batch.
+    pub fn in_file(self, index: usize) -> ApiError {
+        ApiError::new(
+            self.code,
+            format!("file {index} of the batch: {}", self.detail),
+        )
+    }
 }
 
 impl IntoResponse for ApiError {

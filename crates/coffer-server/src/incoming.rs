@@ -6,8 +6,10 @@
 //! ciphertext size). Clients verify everything else.
 
 use crate::error::ApiError;
-use coffer_api::{B64, CommitUpload, CreateUpload, Id, KeyContainer, NewNode, UpdateNode};
-use coffer_store::{NewFolder, NewUpload, NodeUpdate, UploadCommit};
+use coffer_api::{
+    B64, CommitUpload, CreateUpload, Id, KeyContainer, NewNode, SmallFile, UpdateNode,
+};
+use coffer_store::{NewFolder, NewSmallFile, NewUpload, NodeUpdate, UploadCommit};
 
 const AUTHOR_KEY_LEN: usize = 32;
 const SIGNATURE_LEN: usize = 64;
@@ -162,6 +164,55 @@ pub fn upload_commit(commit: CommitUpload) -> Result<UploadCommit, ApiError> {
         chunk_list_hash,
         author_key: commit.author_key.0,
         signature: commit.signature.0,
+    })
+}
+
+/// One file of a small-file batch, checked like a session and its commit together: one chunk
+/// of at most [`coffer_api::MAX_SMALL_FILE`] plaintext bytes, whose hash the server computes and
+/// whose chunk list summary must be the one signed.
+pub fn small_file(file: SmallFile) -> Result<NewSmallFile, ApiError> {
+    exact("name_tag", &file.name_tag, NAME_TAG_LEN)?;
+    exact("header", &file.header, coffer_crypto::HEADER_LEN)?;
+    exact("author_key", &file.author_key, AUTHOR_KEY_LEN)?;
+    exact("signature", &file.signature, SIGNATURE_LEN)?;
+    bounded("wrapped_key", &file.wrapped_key, MAX_WRAPPED_KEY)?;
+    bounded(
+        "encrypted_attributes",
+        &file.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
+    let ciphertext_size = file.content.len() as u64;
+    if ciphertext_size > coffer_api::MAX_SMALL_FILE + coffer_api::CHUNK_OVERHEAD {
+        return Err(ApiError::new(
+            coffer_api::ErrorCode::PayloadTooLarge,
+            "a small file's content is at most 64 KiB; upload it in a session",
+        ));
+    }
+    check_geometry(file.chunk_size, ciphertext_size, 1)?;
+    let chunk_list_hash = <[u8; HASH_LEN]>::try_from(&file.chunk_list_hash[..])
+        .map_err(|_| ApiError::bad_request("chunk_list_hash must be 32 bytes"))?;
+    let chunk_hash = coffer_crypto::chunk_hash(&file.content);
+    if coffer_crypto::chunk_list_hash(&[chunk_hash]) != chunk_list_hash {
+        return Err(ApiError::new(
+            coffer_api::ErrorCode::ChunkListMismatch,
+            "chunk_list_hash does not summarise the content",
+        ));
+    }
+    Ok(NewSmallFile {
+        node_id: file.node_id,
+        parent_id: file.parent_id,
+        version_id: file.version_id,
+        name_tag: file.name_tag.0,
+        wrapped_key: file.wrapped_key.0,
+        encrypted_attributes: file.encrypted_attributes.0,
+        author_key: file.author_key.0,
+        signature: file.signature.0,
+        header: file.header.0,
+        chunk_size: file.chunk_size,
+        ciphertext: file.content.0,
+        chunk_hash,
+        chunk_list_hash,
+        base_revision: file.base_revision,
     })
 }
 

@@ -26,6 +26,7 @@ mod incoming;
 pub mod openapi;
 mod outgoing;
 mod routes;
+mod session_cache;
 mod state;
 pub mod store_check;
 

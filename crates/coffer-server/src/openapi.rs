@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         uploads::get_upload,
         uploads::delete_upload,
         uploads::commit_upload,
+        uploads::commit_small_files,
         chunks::put_chunk,
     ),
     components(schemas(Problem, coffer_api::ErrorCode)),
@@ -122,7 +123,7 @@ mod tests {
     fn every_route_is_documented_with_errors() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 17);
+        assert_eq!(paths.len(), 18);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 assert!(op["responses"]["default"].is_object(), "{method} {path}");

@@ -4,6 +4,7 @@
 //! metadata, `blobs/` the encrypted chunks.
 
 use crate::config::Settings;
+use crate::session_cache::SessionCache;
 use coffer_crypto::ServerSetup;
 use coffer_store::{BlobStore, MetaStore, StoreError};
 use std::path::Path;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub(crate) opaque: Arc<ServerSetup>,
     /// Wakes the cleanup task early (e.g. after a delete queued blobs).
     pub(crate) cleanup_wake: Arc<Notify>,
+    /// Sessions the database confirmed a moment ago.
+    pub(crate) sessions: Arc<SessionCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +67,7 @@ impl AppState {
             settings: Arc::new(settings),
             opaque: Arc::new(opaque),
             cleanup_wake: Arc::new(Notify::new()),
+            sessions: Arc::new(SessionCache::default()),
         })
     }
 }

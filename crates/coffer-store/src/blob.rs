@@ -8,59 +8,126 @@
 //!   the chunk, and the loser's object is garbage its uploader deletes. Readers always know the
 //!   hash (it is in the chunk row), so they can build the key.
 //!
-//! Durability: the local engine is `LocalFileSystem::with_fsync(true)`, which writes to a staging
-//! file, fsyncs it, renames it into place and fsyncs the directories it created or changed. A put
-//! that returned is on disk. Remote stores (S3) acknowledge durable writes themselves.
+//! Durability: the local engine writes and reads chunk files itself, with direct I/O, at the
+//! paths `object_store`'s `LocalFileSystem` uses for the same keys (see [`local`] for the steps
+//! and why a crash cannot leave a row naming an incomplete blob); listing and deleting go through
+//! `LocalFileSystem` (`with_fsync(true)`). A put that returned is on disk. Remote stores (S3)
+//! acknowledge durable writes themselves and are used through `object_store` for everything.
+
+mod aligned;
+mod local;
+
+pub use aligned::BlobBuf;
+use aligned::BufferPool;
 
 use crate::error::{Result, StoreError};
 use crate::records::{Hash, Id};
 use bytes::Bytes;
 use futures::stream::StreamExt;
+use local::LocalChunks;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use std::sync::Arc;
 
+/// Spare chunk buffers kept for reuse, in bytes (four 8 MiB chunks, eight 4 MiB ones).
+const SPARE_BUFFER_BYTES: usize = 33 << 20;
+
+/// The largest chunk object there can be (a 16 MiB chunk and its tag): reads refuse more.
+const MAX_BLOB_LEN: u64 = coffer_api::MAX_CHUNK_SIZE as u64 + coffer_api::CHUNK_OVERHEAD;
+
 /// Handle to the chunk blobs. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     objects: Arc<dyn ObjectStore>,
+    /// The local engine's own chunk reads and writes; `None` for other engines.
+    local: Option<Arc<Local>>,
+    /// Chunk buffers, reused.
+    buffers: Arc<BufferPool>,
+}
+
+#[derive(Debug)]
+struct Local {
+    /// Maps keys to paths exactly as the listings and deletions see them.
+    fs: Arc<LocalFileSystem>,
+    chunks: LocalChunks,
 }
 
 impl BlobStore {
     /// Blobs as files under `dir` (created if missing), written durably.
     pub fn open_local(dir: &std::path::Path) -> Result<BlobStore> {
         std::fs::create_dir_all(dir)?;
-        let local = LocalFileSystem::new_with_prefix(dir)?
-            .with_fsync(true)
-            .with_automatic_cleanup(true);
-        Ok(BlobStore::with_object_store(Arc::new(local)))
+        let fs = Arc::new(
+            LocalFileSystem::new_with_prefix(dir)?
+                .with_fsync(true)
+                .with_automatic_cleanup(true),
+        );
+        let local = Local {
+            fs: Arc::clone(&fs),
+            chunks: LocalChunks::probe(dir),
+        };
+        Ok(BlobStore {
+            objects: fs,
+            local: Some(Arc::new(local)),
+            buffers: BufferPool::new(SPARE_BUFFER_BYTES),
+        })
     }
 
     /// Blobs in any object store (e.g. S3); it must acknowledge only durable writes.
     pub fn with_object_store(objects: Arc<dyn ObjectStore>) -> BlobStore {
-        BlobStore { objects }
+        BlobStore {
+            objects,
+            local: None,
+            buffers: BufferPool::new(SPARE_BUFFER_BYTES),
+        }
     }
 
-    /// Stores chunk `index` of `version`, whose BLAKE3 hash the caller has checked.
-    /// Putting the same bytes again is harmless.
-    pub async fn put(&self, version: Id, index: u64, hash: &Hash, bytes: Bytes) -> Result<()> {
-        self.objects
-            .put(
-                &chunk_key(version, index, hash),
-                PutPayload::from_bytes(bytes),
-            )
-            .await?;
-        Ok(())
+    /// An empty buffer for a chunk of up to `len` bytes, to fill and [`Self::put`]: aligned for
+    /// direct I/O, and reused from earlier chunks when one is free.
+    pub fn buffer(&self, len: usize) -> BlobBuf {
+        self.buffers.buffer(len)
+    }
+
+    /// Stores chunk `index` of `version`, whose BLAKE3 hash the caller has checked. Putting the
+    /// same bytes again is harmless. A [`BlobBuf`] (see [`Self::buffer`]) is written without a
+    /// copy; other bytes are copied into one.
+    pub async fn put(
+        &self,
+        version: Id,
+        index: u64,
+        hash: &Hash,
+        chunk: impl Into<BlobBuf>,
+    ) -> Result<()> {
+        let key = chunk_key(version, index, hash);
+        let chunk = chunk.into();
+        let Some(local) = &self.local else {
+            let payload = PutPayload::from_bytes(chunk.into_bytes());
+            self.objects.put(&key, payload).await?;
+            return Ok(());
+        };
+        let path = local.fs.path_to_filesystem(&key)?;
+        let local = Arc::clone(local);
+        Ok(blocking(move || local.chunks.write(&path, &chunk)).await?)
     }
 
     /// The whole chunk, read in one go. `NotFound` if it is not stored.
     ///
-    /// Deliberately not a stream: the local engine streams in 8 KiB reads, one blocking task
-    /// each, which costs far more than holding one chunk (at most 16 MiB) in memory.
+    /// Deliberately not a stream: one read of the whole chunk (at most 16 MiB) costs far less
+    /// than many small ones. The local engine reads with direct I/O into an aligned buffer that
+    /// the returned [`Bytes`] share.
     pub async fn get(&self, version: Id, index: u64, hash: &Hash) -> Result<Bytes> {
-        let found = self.objects.get(&chunk_key(version, index, hash)).await;
-        Ok(not_found_as_store_error(found)?.bytes().await?)
+        let key = chunk_key(version, index, hash);
+        let Some(local) = &self.local else {
+            let found = self.objects.get(&key).await;
+            return Ok(not_found_as_store_error(found)?.bytes().await?);
+        };
+        let path = local.fs.path_to_filesystem(&key)?;
+        let (local, buffers) = (Arc::clone(local), Arc::clone(&self.buffers));
+        match blocking(move || local.chunks.read(&path, MAX_BLOB_LEN, &buffers)).await {
+            Ok(buf) => Ok(buf.into_bytes()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Deletes one stored chunk object (e.g. the loser of a racing upload). Missing is fine.
@@ -122,6 +189,15 @@ pub(crate) fn parse_chunk_leaf(leaf: &str) -> Option<(u64, Hash)> {
     let index: u64 = index.parse().ok()?;
     let hash: Hash = hex::decode(hash).ok()?.try_into().ok()?;
     (chunk_leaf(index, &hash) == leaf).then_some((index, hash))
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
 fn not_found_as_store_error<T>(r: object_store::Result<T>) -> Result<T> {

@@ -30,11 +30,11 @@ mod records;
 #[cfg(test)]
 mod conformance;
 
-pub use blob::BlobStore;
+pub use blob::{BlobBuf, BlobStore};
 pub use check::{
     ConsistencyReport, Garbage, Inconsistency, MAX_LISTED_ERRORS, PendingDeletion, StoreCounts,
     Tally, VersionOwner, check_consistency,
 };
 pub use error::{Result, StoreError};
-pub use meta::MetaStore;
+pub use meta::{BatchError, MetaStore};
 pub use records::*;

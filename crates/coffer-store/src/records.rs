@@ -182,6 +182,33 @@ pub struct StoredChunk {
     pub index: u64,
     pub size: u64,
     pub hash: Hash,
+    /// The ciphertext itself when it is kept in the row (a small file's only chunk); `None`:
+    /// it is a blob.
+    pub inline: Option<Vec<u8>>,
+}
+
+/// A small file (or a small file's new content) committed whole in one call, its only chunk
+/// stored in the database: [`crate::MetaStore::commit_small_files`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSmallFile {
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub version_id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub author_key: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub header: Vec<u8>,
+    pub chunk_size: u32,
+    /// The only chunk, as stored and served.
+    pub ciphertext: Vec<u8>,
+    /// BLAKE3 of `ciphertext`, computed by the caller.
+    pub chunk_hash: Hash,
+    /// The chunk list summary of `[chunk_hash]` (PROTOCOL.md §5.3), checked by the caller.
+    pub chunk_list_hash: Hash,
+    /// Set when replacing the content of the existing file `node_id`: its current revision.
+    pub base_revision: Option<u64>,
 }
 
 /// How [`crate::MetaStore::record_chunk`] went.

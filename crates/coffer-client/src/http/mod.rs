@@ -224,7 +224,10 @@ async fn read_limited(mut response: Response, limit: usize) -> Result<Bytes> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ClientError::Protocol("answer larger than allowed".into()));
     }
-    let mut body = bytes::BytesMut::new();
+    // Sized from the announced length (checked against the limit above): growing the buffer
+    // piece by piece copied a big chunk twice over into freshly faulted pages.
+    let announced = response.content_length().unwrap_or(0);
+    let mut body = bytes::BytesMut::with_capacity(usize::try_from(announced).unwrap_or(0));
     while let Some(piece) = response.chunk().await.map_err(network)? {
         if body.len() + piece.len() > limit {
             return Err(ClientError::Protocol("answer larger than allowed".into()));

@@ -243,6 +243,21 @@ impl Api {
         .map(drop)
     }
 
+    /// Small files committed whole. Idempotent: a committed batch sent again answers the same
+    /// nodes (PROTOCOL.md §9.1), so a lost answer is retried.
+    pub(crate) async fn commit_small_files(
+        &self,
+        body: &api::SmallFileBatch,
+    ) -> Result<api::SmallFileNodes> {
+        self.json(
+            Method::POST,
+            "/uploads/batch".into(),
+            Some(body),
+            Idempotence::Idempotent,
+        )
+        .await
+    }
+
     pub(crate) async fn commit_upload(
         &self,
         id: Id,

@@ -5,6 +5,8 @@
 //! Memory stays flat: chunks are read, encrypted and sent one at a time per slot, and the number
 //! of chunk buffers alive across all transfers of a drive is bounded.
 
+mod batch;
+mod buffers;
 mod commit;
 mod download;
 mod get;
@@ -12,11 +14,13 @@ mod local_tree;
 mod media_type;
 mod partial;
 mod pending;
+mod plain_hash;
 mod put;
 mod resume;
 mod source;
 mod upload;
 
+pub(crate) use buffers::{BufferPool, SPARE_BUFFERS};
 pub use get::GetSummary;
 pub use pending::PendingUpload;
 pub use put::PutSummary;

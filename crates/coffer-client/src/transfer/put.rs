@@ -1,6 +1,7 @@
 //! `put`: one file, or a whole local folder, to the drive (with `cp` semantics).
 
 use super::TransferOptions;
+use super::batch::is_small;
 use super::local_tree::{LocalTree, drive_name, walk};
 use super::upload::{ExistingFile, UploadJob};
 use crate::drive::Drive;
@@ -55,6 +56,15 @@ impl Drive {
             existing: existing.as_ref().map(ExistingFile::of),
             open_sessions: None,
         };
+        if is_small(meta.len()) {
+            let mut nodes = self
+                .upload_small_files(vec![(job, meta.len())], opts)
+                .await?;
+            let node = nodes
+                .pop()
+                .ok_or_else(|| ClientError::Protocol("a batch of one gave no node".into()))?;
+            return Ok(Entry::of(&node));
+        }
         Ok(Entry::of(&self.upload_file(&job, opts).await?))
     }
 
@@ -94,11 +104,17 @@ impl Drive {
         let folders = self.mirror_folders(&tree, top, &mut summary).await?;
         let jobs = upload_jobs(&tree, &folders)?;
         opts.progress.batch_started(summary.files, summary.bytes);
-        futures::stream::iter(jobs)
-            .map(|job| async move { self.upload_file(&job, opts).await.map(drop) })
+        // Small files go in batches (one request and one transaction for hundreds), the others
+        // in resumable sessions; both at once.
+        let (small, large): (Vec<_>, Vec<_>) = (jobs.into_iter().zip(&tree.files))
+            .map(|(job, file)| (job, file.size))
+            .partition(|(_, size)| is_small(*size));
+        let small = self.upload_small_files(small, opts);
+        let large = futures::stream::iter(large)
+            .map(|(job, _)| async move { self.upload_file(&job, opts).await.map(drop) })
             .buffer_unordered(opts.file_slots())
-            .try_collect::<()>()
-            .await?;
+            .try_collect::<()>();
+        futures::try_join!(small, large)?;
         summary.skipped = tree.skipped;
         Ok(summary)
     }

@@ -1,16 +1,21 @@
-//! Reading a local file as encrypted chunks: read sequentially, hash the plaintext (for the
-//! `blake3` attribute), encrypt in place, hash the ciphertext (for the chunk list).
+//! Reading a local file as encrypted chunks: read sequentially and hash the plaintext (for the
+//! `blake3` attribute) in order, then encrypt in place and hash the ciphertext (for the chunk
+//! list) — that second step on any thread, so chunks are sealed in parallel on every core.
 //!
-//! The work is blocking (file reads, AES-GCM, BLAKE3), so the async driver moves the source to
-//! a blocking thread for each chunk ([`ChunkSource::next_async`]).
+//! The work is blocking (file reads, AES-GCM, BLAKE3): the async driver moves the source to a
+//! blocking thread for each chunk ([`ChunkSource::next_async`]) and seals each chunk on another
+//! ([`seal`]). Chunk buffers come from the drive's [`BufferPool`] and return to it once sent.
 
+use super::buffers::BufferPool;
 use crate::error::{ClientError, Result};
+use bytes::Bytes;
 use coffer_crypto::ContentEncryptor;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// A local file being turned into encrypted chunks, in order.
+/// A local file being read as plaintext chunks, in order.
 pub(crate) struct ChunkSource {
     file: File,
     path: PathBuf,
@@ -19,23 +24,31 @@ pub(crate) struct ChunkSource {
     count: u64,
     next: u64,
     plaintext_hash: blake3::Hasher,
-    encryptor: ContentEncryptor,
+    pool: Arc<BufferPool>,
+}
+
+/// One plaintext chunk, read and counted in the file's hash, not yet encrypted.
+pub(crate) struct PlainChunk {
+    pub index: u64,
+    last: bool,
+    buf: Vec<u8>,
 }
 
 /// One encrypted chunk, ready to send.
 pub(crate) struct EncryptedChunk {
     pub index: u64,
     pub plaintext_len: u64,
-    pub ciphertext: Vec<u8>,
+    /// The ciphertext; its buffer returns to the pool when the last clone is dropped.
+    pub ciphertext: Bytes,
     /// BLAKE3 of `ciphertext`.
     pub hash: [u8; 32],
 }
 
 impl ChunkSource {
-    /// Opens `path`, expecting `size` bytes (the size recorded in the upload session).
-    pub fn open(path: &Path, size: u64, encryptor: ContentEncryptor) -> Result<ChunkSource> {
+    /// Opens `path`, expecting `size` bytes (the size recorded in the upload session), to be
+    /// cut into chunks of `chunk_size` bytes.
+    pub fn open(path: &Path, size: u64, chunk_size: u32, pool: Arc<BufferPool>) -> Result<Self> {
         let file = File::open(path).map_err(|e| ClientError::io(path, e))?;
-        let chunk_size = encryptor.chunk_size();
         Ok(ChunkSource {
             file,
             path: path.to_owned(),
@@ -44,43 +57,37 @@ impl ChunkSource {
             count: coffer_crypto::chunk_count(size, chunk_size),
             next: 0,
             plaintext_hash: blake3::Hasher::new(),
-            encryptor,
+            pool,
         })
     }
 
     /// The next chunk, or `None` after the last one.
-    pub fn next_chunk(&mut self) -> Result<Option<EncryptedChunk>> {
+    pub fn next_chunk(&mut self) -> Result<Option<PlainChunk>> {
         if self.next == self.count {
             return Ok(None);
         }
         let index = self.next;
         let len = coffer_crypto::plaintext_chunk_len(self.size, self.chunk_size, index);
-        let capacity = usize::try_from(len).expect("invariant: chunk_size fits in memory") + 16;
-        let mut buf = Vec::with_capacity(capacity);
-        (&mut self.file)
-            .take(len)
-            .read_to_end(&mut buf)
-            .map_err(|e| ClientError::io(&self.path, e))?;
-        if buf.len() as u64 != len {
-            return Err(self.changed());
-        }
+        let len = usize::try_from(len).expect("invariant: chunk_size fits in memory");
+        // A reused buffer's old bytes are overwritten below, not zeroed first.
+        let mut buf = self.pool.take(len + coffer_crypto::TAG_LEN);
+        buf.truncate(len);
+        buf.resize(len, 0);
+        self.file.read_exact(&mut buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => self.changed(),
+            _ => ClientError::io(&self.path, e),
+        })?;
         self.plaintext_hash.update(&buf);
-        let last = index + 1 == self.count;
-        self.encryptor
-            .encrypt_chunk(index, last, &mut buf)
-            .map_err(|e| ClientError::Protocol(format!("encryption failed: {e}")))?;
-        let hash = coffer_crypto::chunk_hash(&buf);
         self.next += 1;
-        Ok(Some(EncryptedChunk {
+        Ok(Some(PlainChunk {
             index,
-            plaintext_len: len,
-            ciphertext: buf,
-            hash,
+            last: index + 1 == self.count,
+            buf,
         }))
     }
 
     /// [`Self::next_chunk`] on a blocking thread.
-    pub async fn next_async(mut self) -> (ChunkSource, Result<Option<EncryptedChunk>>) {
+    pub async fn next_async(mut self) -> (ChunkSource, Result<Option<PlainChunk>>) {
         let joined = tokio::task::spawn_blocking(move || {
             let chunk = self.next_chunk();
             (self, chunk)
@@ -110,6 +117,31 @@ impl ChunkSource {
     }
 }
 
+/// Encrypts `chunk` in place and hashes the ciphertext. Blocking; any thread.
+pub(crate) fn seal(
+    encryptor: &ContentEncryptor,
+    pool: &Arc<BufferPool>,
+    chunk: PlainChunk,
+) -> Result<EncryptedChunk> {
+    let PlainChunk {
+        index,
+        last,
+        mut buf,
+    } = chunk;
+    let plaintext_len = buf.len() as u64;
+    encryptor
+        .encrypt_chunk(index, last, &mut buf)
+        .map_err(|e| ClientError::Protocol(format!("encryption failed: {e}")))?;
+    let hash = coffer_crypto::chunk_hash(&buf);
+    let ciphertext = pool.lend(buf);
+    Ok(EncryptedChunk {
+        index,
+        plaintext_len,
+        ciphertext,
+        hash,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,10 +157,12 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, data).unwrap();
         let (header, enc) = encryptor(chunk_size);
-        let mut source = ChunkSource::open(&path, data.len() as u64, enc).unwrap();
+        let pool = BufferPool::new(2);
+        let mut source =
+            ChunkSource::open(&path, data.len() as u64, chunk_size, Arc::clone(&pool)).unwrap();
         let mut out = Vec::new();
         while let Some(c) = source.next_chunk().unwrap() {
-            out.push(c);
+            out.push(seal(&enc, &pool, c).unwrap());
         }
         (out, source.finish().unwrap(), header)
     }
@@ -149,7 +183,7 @@ mod tests {
             let mut back = Vec::new();
             for c in &chunks {
                 assert_eq!(c.hash, coffer_crypto::chunk_hash(&c.ciphertext));
-                let mut buf = c.ciphertext.clone();
+                let mut buf = c.ciphertext.to_vec();
                 let last = c.index + 1 == chunks.len() as u64;
                 dec.decrypt_chunk(c.index, last, &mut buf).unwrap();
                 assert_eq!(buf.len() as u64, c.plaintext_len);
@@ -164,11 +198,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, vec![1u8; 100]).unwrap();
-        let (_, enc) = encryptor(65536);
-        let mut shorter = ChunkSource::open(&path, 200, enc).unwrap();
+        let pool = BufferPool::new(1);
+        let mut shorter = ChunkSource::open(&path, 200, 65536, Arc::clone(&pool)).unwrap();
         assert!(shorter.next_chunk().is_err());
-        let (_, enc) = encryptor(65536);
-        let mut longer = ChunkSource::open(&path, 50, enc).unwrap();
+        let mut longer = ChunkSource::open(&path, 50, 65536, pool).unwrap();
         assert!(longer.next_chunk().unwrap().is_some());
         assert!(longer.finish().is_err());
     }

@@ -196,3 +196,93 @@ async fn downloads_never_deadlock_on_the_shared_chunk_buffers() {
     assert_eq!(snapshot(&out.join("many")), snapshot(&src));
     assert!(std::fs::read(out.join("big.bin")).unwrap() == std::fs::read(&big).unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_small_files_go_in_batches_and_round_trip() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("many");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    // More than two batches of files, the limit on both sides of it, and one large file.
+    for i in 0..600u64 {
+        let dir = if i % 3 == 0 {
+            src.join("sub")
+        } else {
+            src.clone()
+        };
+        std::fs::write(
+            dir.join(format!("f{i}")),
+            bytes((i as usize * 37) % 5000, i),
+        )
+        .unwrap();
+    }
+    let limit = coffer_api::MAX_SMALL_FILE as usize;
+    std::fs::write(src.join("at-limit"), bytes(limit, 7)).unwrap();
+    std::fs::write(src.join("over-limit"), bytes(limit + 1, 8)).unwrap();
+    std::fs::write(src.join("large"), bytes(2 * MIB + 5, 9)).unwrap();
+    let opts = TransferOptions::default();
+    let summary = drive.put_dir(&src, "/", &opts).await.unwrap();
+    assert_eq!(summary.files, 603);
+    assert_eq!(drive.ls("/many/sub").await.unwrap().len(), 200);
+
+    let out = local.path().join("out");
+    drive.get_dir("/many", &out, &opts).await.unwrap();
+    assert_eq!(snapshot(&out), snapshot(&src));
+
+    // Changed small files get new versions through batches too; one file alone as well.
+    std::fs::write(src.join("f1"), b"changed").unwrap();
+    std::fs::write(src.join("sub/f0"), b"").unwrap();
+    drive.put_dir(&src, "/", &opts).await.unwrap();
+    let alone = local.path().join("alone.txt");
+    std::fs::write(&alone, b"one small file").unwrap();
+    let entry = drive.put_file(&alone, "/many/sub/", &opts).await.unwrap();
+    assert_eq!(entry.size, Some(14));
+    std::fs::copy(&alone, src.join("sub/alone.txt")).unwrap();
+    let out2 = local.path().join("out2");
+    drive.get_dir("/many", &out2, &opts).await.unwrap();
+    assert_eq!(snapshot(&out2), snapshot(&src));
+}
+
+/// Counts the chunks a transfer reports.
+#[derive(Default)]
+struct ChunkCounter(std::sync::atomic::AtomicU64);
+
+impl coffer_client::ProgressSink for ChunkCounter {
+    fn transferred(&self, _: coffer_client::TransferId, _: u64) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_file_goes_in_big_chunks_and_round_trips() {
+    let server = TestServer::start();
+    let (drive, _store, _config) = new_drive(&server).await;
+    let local = tempfile::tempdir().unwrap();
+    // 64 MiB and a bit: 8 chunks of 8 MiB, then a short last one with a partial last block.
+    let data = bytes(64 * MIB + 4097, 7);
+    let src = local.path().join("big.bin");
+    std::fs::write(&src, &data).unwrap();
+    let count = |counter: &std::sync::Arc<ChunkCounter>| {
+        counter.0.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let up = std::sync::Arc::new(ChunkCounter::default());
+    let opts = TransferOptions {
+        progress: up.clone(),
+        ..TransferOptions::default()
+    };
+    let entry = drive.put_file(&src, "/big.bin", &opts).await.unwrap();
+    assert_eq!(count(&up), 9);
+    let down = std::sync::Arc::new(ChunkCounter::default());
+    let opts = TransferOptions {
+        progress: down.clone(),
+        ..TransferOptions::default()
+    };
+    let out = local.path().join("out.bin");
+    drive
+        .get_file(&entry.path.to_string(), &out, &opts)
+        .await
+        .unwrap();
+    assert_eq!(count(&down), 9);
+    assert!(std::fs::read(&out).unwrap() == data, "the big file differs");
+}

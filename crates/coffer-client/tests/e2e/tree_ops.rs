@@ -136,3 +136,39 @@ async fn accounts_do_not_see_each_other() {
         Err(ClientError::NotFound(_))
     ));
 }
+
+/// Another client (a second drive on the same account) changes folders this drive has walked:
+/// this drive's own changes show at once; others' at the latest after the folder cache's TTL
+/// (a couple of seconds), and a folder deleted meanwhile is never written into.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_clients_changes_are_seen() {
+    let server = TestServer::start();
+    let (mine, store, _config) = new_drive(&server).await;
+    let theirs = coffer_client::Drive::open(store.load().unwrap().unwrap()).unwrap();
+    mine.mkdir("/x/y/z", true).await.unwrap();
+    assert_eq!(mine.ls("/x/y").await.unwrap().len(), 1);
+
+    // My own move and delete are seen at once.
+    mine.mv("/x/y", "/x/w").await.unwrap();
+    assert!(matches!(
+        mine.ls("/x/y").await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert_eq!(mine.ls("/x/w").await.unwrap()[0].name, "z");
+
+    // Theirs: a folder deleted under a path I walked a moment ago is not written into.
+    assert_eq!(mine.ls("/x/w/z").await.unwrap().len(), 0);
+    theirs.rm("/x", true).await.unwrap();
+    assert!(matches!(
+        mine.mkdir("/x/w/z/new", false).await,
+        Err(ClientError::NotFound(_))
+    ));
+    mine.mkdir("/p/q", true).await.unwrap();
+    theirs.mv("/p", "/r").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(matches!(
+        mine.ls("/p/q").await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(mine.ls("/r/q").await.unwrap().is_empty());
+}

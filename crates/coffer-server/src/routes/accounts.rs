@@ -161,6 +161,7 @@ pub async fn logout(
         .meta
         .revoke_session(&auth.token_hash, now_ms())
         .await?;
+    state.sessions.forget(&auth.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

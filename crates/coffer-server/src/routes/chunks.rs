@@ -2,9 +2,10 @@
 //! current version.
 //!
 //! An upload holds at most one chunk in memory (≤ 16 MiB + 16), read as it streams in and
-//! hashed on the way; a body longer than the session allows is refused as soon as it is. The
-//! blob is written (durably) before the chunk row that references it. A download reads the blob
-//! in one go (one chunk in memory) and sends it.
+//! hashed on the way, straight into the buffer the blob store writes from (aligned for direct
+//! I/O); a body longer than the session allows is refused as soon as it is. The blob is written
+//! (durably) before the chunk row that references it. A download reads the blob in one go (one
+//! chunk in memory, read with direct I/O) and sends that buffer without copying it.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
@@ -14,9 +15,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use coffer_api::{CHUNK_HASH_HEADER, CHUNK_OVERHEAD, ErrorCode, Id};
-use coffer_store::{ChunkTarget, StoreError, UploadState};
+use coffer_store::{BlobBuf, ChunkTarget, StoreError, UploadState};
 use futures::StreamExt;
 
 /// Stores chunk `index` of an upload session. The body is the raw ciphertext; the
@@ -61,7 +62,8 @@ pub async fn put_chunk(
     if let Some(length) = content_length(&headers) {
         check_length(length, expected, max)?;
     }
-    let (bytes, hash) = read_chunk(body, expected, max).await?;
+    let buffer = state.blobs.buffer(usize::try_from(expected).unwrap_or(0));
+    let (bytes, hash) = read_chunk(body, buffer, expected, max).await?;
     if hash != declared {
         return Err(ApiError::new(
             ErrorCode::ChunkHashMismatch,
@@ -113,13 +115,21 @@ pub async fn get_chunk(
         .meta
         .chunk_for_download(auth.account_id, node, version, index)
         .await?;
-    let bytes = match state.blobs.get(version, index, &chunk.hash).await {
+    let stored = match chunk.inline {
+        Some(inline) => Ok(Bytes::from(inline)), // a small file's chunk, kept in its row
+        None => state.blobs.get(version, index, &chunk.hash).await,
+    };
+    let bytes = match stored {
         Ok(bytes) => bytes,
         Err(StoreError::NotFound) => {
             return Err(ApiError::internal(&"a stored chunk's blob is missing"));
         }
         Err(e) => return Err(e.into()),
     };
+    if bytes.len() as u64 != chunk.size {
+        // The body must match the Content-Length below; a damaged blob is our failure.
+        return Err(ApiError::internal(&"a stored chunk has the wrong size"));
+    }
     let hash =
         HeaderValue::from_str(&hex::encode(chunk.hash)).map_err(|e| ApiError::internal(&e))?;
     let headers = [
@@ -182,26 +192,30 @@ fn check_length(length: u64, expected: u64, max: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Reads the body into one buffer, hashing as it arrives; stops as soon as it exceeds `max`.
-async fn read_chunk(body: Body, expected: u64, max: u64) -> Result<(Bytes, [u8; 32]), ApiError> {
+/// Reads the body straight into `buffer` (the blob store's, aligned for direct I/O, with room
+/// for `expected` bytes: ≤ 16 MiB + 16 by the session's geometry), hashing as it arrives;
+/// stops as soon as it exceeds `max`, or `expected`.
+async fn read_chunk(
+    body: Body,
+    mut buffer: BlobBuf,
+    expected: u64,
+    max: u64,
+) -> Result<(BlobBuf, [u8; 32]), ApiError> {
     let mut stream = body.into_data_stream();
-    // `expected` ≤ 16 MiB + 16 by the session's geometry, so the allocation is bounded.
-    let mut buffer = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut hasher = blake3::Hasher::new();
     while let Some(frame) = stream.next().await {
         let data =
             frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
-        if (buffer.len() + data.len()) as u64 > max {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                "the chunk is larger than the upload's chunk size allows",
-            ));
+        let length = (buffer.len() + data.len()) as u64;
+        if length > expected || !buffer.try_extend(&data) {
+            // The answer a complete body of that length gets (too large, or the wrong size).
+            let refused = check_length(length, expected, max).err();
+            return Err(refused.unwrap_or_else(|| ApiError::internal(&"chunk buffer too small")));
         }
         hasher.update(&data);
-        buffer.extend_from_slice(&data);
     }
     check_length(buffer.len() as u64, expected, max)?;
-    Ok((buffer.freeze(), *hasher.finalize().as_bytes()))
+    Ok((buffer, *hasher.finalize().as_bytes()))
 }
 
 #[cfg(test)]

@@ -70,7 +70,16 @@ pub fn router(state: AppState) -> Router {
             state.settings.chunk_timeout,
             deadline,
         ));
+    // Small-file batches carry their content: a larger limit than other JSON.
+    let batches = Router::new()
+        .route("/api/v1/uploads/batch", post(uploads::commit_small_files))
+        .layer(DefaultBodyLimit::max(coffer_api::MAX_BATCH_BODY))
+        .layer(middleware::from_fn_with_state(
+            state.settings.chunk_timeout,
+            deadline,
+        ));
     json.merge(chunks)
+        .merge(batches)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(

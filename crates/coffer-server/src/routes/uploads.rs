@@ -10,7 +10,11 @@ use crate::state::{AppState, ms_after, now_ms};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use coffer_api::{CommitUpload, CreateUpload, Id, Node, Upload, UploadList, UploadQuery};
+use coffer_api::{
+    CommitUpload, CreateUpload, ErrorCode, Id, Node, SmallFileBatch, SmallFileNodes, Upload,
+    UploadList, UploadQuery,
+};
+use coffer_store::BatchError;
 
 /// Opens an upload session for a new file, or for new content of an existing file
 /// (`base_revision` set). The session expires after the configured upload TTL.
@@ -114,4 +118,50 @@ pub async fn commit_upload(
         state.cleanup_wake.notify_one();
     }
     Ok(Json(outgoing::node(node)))
+}
+
+/// Commits small files whole, their only chunk inline: a session, its chunk and its commit for
+/// each, all in one request and one transaction (PROTOCOL.md §9.1). All or nothing: the first
+/// file that fails names the error (`detail` says which, from 0). A retry of a committed batch
+/// returns the same nodes. At most 1000 files, each at most 64 KiB of plaintext.
+/// `400 chunk_list_mismatch`, `bad_request`; `409 name_exists`, `id_exists`,
+/// `revision_conflict`; `404 not_found` (parent or replaced file); `413 payload_too_large`.
+#[utoipa::path(post, path = "/api/v1/uploads/batch", tag = "uploads",
+    security(("bearer" = [])),
+    request_body = SmallFileBatch,
+    responses((status = 200, description = "The nodes, in request order", body = SmallFileNodes)))]
+pub async fn commit_small_files(
+    auth: Authenticated,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SmallFileBatch>,
+) -> Result<Json<SmallFileNodes>, ApiError> {
+    if body.files.is_empty() {
+        return Err(ApiError::bad_request("the batch has no files"));
+    }
+    if body.files.len() > coffer_api::MAX_BATCH_FILES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("a batch has at most {} files", coffer_api::MAX_BATCH_FILES),
+        ));
+    }
+    let files = (body.files.into_iter().enumerate())
+        .map(|(index, file)| incoming::small_file(file).map_err(|e| e.in_file(index)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let nodes = state
+        .meta
+        .commit_small_files(auth.account_id, &files, now_ms())
+        .await
+        .map_err(|BatchError { index, error }| {
+            let e = ApiError::from(error);
+            match index {
+                Some(index) => e.in_file(index),
+                None => e,
+            }
+        })?;
+    if nodes.iter().any(|n| n.revision > 1) {
+        state.cleanup_wake.notify_one();
+    }
+    Ok(Json(SmallFileNodes {
+        items: nodes.into_iter().map(outgoing::node).collect(),
+    }))
 }

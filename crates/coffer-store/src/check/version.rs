@@ -43,8 +43,18 @@ pub(super) async fn check_version(
         None => report.garbage.unreferenced_chunk_rows += rows,
     }
 
-    let mut seen = vec![false; state.chunks.len()];
-    let mut wrong_size = Vec::new();
+    // A chunk kept in its row needs no blob; its length is checked here.
+    let mut seen: Vec<bool> = state
+        .chunks
+        .iter()
+        .map(|r| r.inline_len.is_some())
+        .collect();
+    let mut wrong_size: Vec<(usize, u64)> = (state.chunks.iter().enumerate())
+        .filter_map(|(at, r)| {
+            let len = r.inline_len?;
+            (len != r.size).then_some((at, u64::try_from(len).unwrap_or(0)))
+        })
+        .collect();
     let mut listed = list_version(blobs, version);
     while let Some(object) = listed.try_next().await? {
         let (index, hash, size) = match object {
@@ -63,6 +73,9 @@ pub(super) async fn check_version(
             (None, _) if state.queued => report.pending_deletion.blobs.add(size),
             (None, _) => report.garbage.unreferenced_blobs.add(size),
             (Some(_), None) => report.garbage.stray_blobs.add(size),
+            (Some(_), Some(at)) if state.chunks[at].inline_len.is_some() => {
+                report.garbage.stray_blobs.add(size);
+            }
             (Some(_), Some(at)) => {
                 seen[at] = true;
                 if i64::try_from(size).ok() != Some(state.chunks[at].size) {

@@ -66,7 +66,7 @@ async fn sessions_expire_and_revoke(meta: &MetaStore) {
         .unwrap();
     assert_eq!(
         meta.session_by_token_hash(&live, NOW).await.unwrap(),
-        Some(account)
+        Some((account, NOW + 1000))
     );
     assert_eq!(
         meta.session_by_token_hash(&expiring, NOW + 10)

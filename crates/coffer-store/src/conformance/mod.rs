@@ -5,16 +5,19 @@
 mod accounts;
 mod commits;
 mod nodes;
+pub(crate) mod small_files;
 mod uploads;
 
 use crate::records::*;
 use crate::{MetaStore, StoreError};
+pub(crate) use small_files::small_file;
 
 pub(crate) async fn run_suite(meta: &MetaStore) {
     accounts::run(meta).await;
     nodes::run(meta).await;
     uploads::run(meta).await;
     commits::run(meta).await;
+    small_files::run(meta).await;
 }
 
 #[tokio::test]

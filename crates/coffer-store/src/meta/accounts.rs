@@ -42,7 +42,7 @@ impl MetaStore {
             other => other?,
         };
         insert_folder(&mut tx, account.id, &account.root, now).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

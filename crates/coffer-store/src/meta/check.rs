@@ -119,6 +119,8 @@ pub(crate) struct ChunkRow {
     pub index: i64,
     pub size: i64,
     pub hash: Vec<u8>,
+    /// The length of the ciphertext kept in the row, if it is kept there (no blob then).
+    pub inline_len: Option<i64>,
 }
 
 impl MetaStore {
@@ -231,12 +233,17 @@ impl MetaStore {
                 .bind(v)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let chunks = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(
-            "SELECT idx, size, hash FROM chunks WHERE version_id = $1 ORDER BY idx",
+        let chunks = sqlx::query_as::<_, (i64, i64, Vec<u8>, Option<i64>)>(
+            "SELECT idx, size, hash, length(data) FROM chunks WHERE version_id = $1 ORDER BY idx",
         )
         .bind(v)
         .fetch(&mut *tx)
-        .map_ok(|(index, size, hash)| ChunkRow { index, size, hash })
+        .map_ok(|(index, size, hash, inline_len)| ChunkRow {
+            index,
+            size,
+            hash,
+            inline_len,
+        })
         .try_collect()
         .await?;
         tx.commit().await?;

@@ -79,7 +79,7 @@ impl MetaStore {
             }
             ChunkRecorded::AlreadyStored
         };
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(outcome)
     }
 
@@ -92,7 +92,7 @@ impl MetaStore {
         index: u64,
     ) -> Result<StoredChunk> {
         let row = sqlx::query(
-            "SELECT c.size, c.hash FROM nodes n \
+            "SELECT c.size, c.hash, c.data FROM nodes n \
              JOIN chunks c ON c.version_id = n.version_id AND c.idx = $4 \
              WHERE n.id = $1 AND n.account_id = $2 AND n.version_id = $3",
         )
@@ -108,6 +108,7 @@ impl MetaStore {
             index,
             size: u64_at(&row, "size")?,
             hash: to_hash(&row.try_get::<Vec<u8>, _>("hash")?)?,
+            inline: row.try_get("data")?,
         })
     }
 }

@@ -51,7 +51,7 @@ impl MetaStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(SweepReport {
             login_attempts,
             sessions,
@@ -82,7 +82,7 @@ impl MetaStore {
             .bind(&version.0[..])
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use super::rows::{node_columns, node_from_row, to_hash, to_i64, upload_columns};
 use super::uploads::file_version_at_revision;
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::records::{Hash, Id, NodeRecord, UploadCommit, UploadState};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 impl MetaStore {
     /// Commits session `id`: checks it is open and unexpired at `now`, that every chunk is
@@ -77,65 +77,114 @@ impl MetaStore {
             return Err(StoreError::NameExists);
         }
 
-        let write = if upload.base_revision.is_some() {
-            sqlx::query(concat!(
-                "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
-                   encrypted_attributes = $6, author_key = $7, signature = $8, version_id = $9, \
-                   header = $10, chunk_size = $11, ciphertext_size = $12, chunk_count = $13, \
-                   chunk_list_hash = $14, revision = revision + 1, updated_at = $15 \
-                 WHERE id = $1 AND account_id = $2 RETURNING ",
-                node_columns!()
-            ))
-        } else {
-            sqlx::query(concat!(
-                "INSERT INTO nodes (id, account_id, parent_id, name_tag, wrapped_key, \
-                   encrypted_attributes, author_key, signature, version_id, header, chunk_size, \
-                   ciphertext_size, chunk_count, chunk_list_hash, updated_at, created_at, kind, \
-                   revision) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 2, 1) \
-                 RETURNING ",
-                node_columns!()
-            ))
+        let version = FileVersion {
+            node_id: upload.node_id,
+            parent_id: upload.parent_id,
+            name_tag: &upload.name_tag,
+            wrapped_key: &upload.wrapped_key,
+            encrypted_attributes: &commit.encrypted_attributes,
+            author_key: &commit.author_key,
+            signature: &commit.signature,
+            version_id: upload.version_id,
+            header: &upload.header,
+            chunk_size: upload.chunk_size,
+            ciphertext_size: upload.ciphertext_size,
+            chunk_count: upload.chunk_count,
+            chunk_list_hash: &commit.chunk_list_hash,
+            replaces_existing: upload.base_revision.is_some(),
         };
-        let row = write
-            .bind(&upload.node_id.0[..])
-            .bind(&account.0[..])
-            .bind(&upload.parent_id.0[..])
-            .bind(&upload.name_tag)
-            .bind(&upload.wrapped_key)
-            .bind(&commit.encrypted_attributes)
-            .bind(&commit.author_key)
-            .bind(&commit.signature)
-            .bind(&upload.version_id.0[..])
-            .bind(&upload.header)
-            .bind(i64::from(upload.chunk_size))
-            .bind(to_i64(upload.ciphertext_size, "ciphertext_size")?)
-            .bind(to_i64(upload.chunk_count, "chunk_count")?)
-            .bind(&commit.chunk_list_hash[..])
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match is_unique_violation(&e) {
-                true => StoreError::IdExists,
-                false => e.into(),
-            })?;
-        let node = node_from_row(&row)?;
-
-        if let Some(old) = replaced_version {
-            sqlx::query(
-                "INSERT INTO deleted_versions (version_id, deleted_at) VALUES ($1, $2) \
-                 ON CONFLICT (version_id) DO NOTHING",
-            )
-            .bind(&old)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let node = write_file_version(&mut tx, account, &version, replaced_version, now).await?;
         sqlx::query("UPDATE uploads SET state = 'committed' WHERE id = $1")
             .bind(&id.0[..])
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(node)
     }
+}
+
+/// The signed record of a file's new content, as a commit writes it.
+pub(super) struct FileVersion<'a> {
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub name_tag: &'a [u8],
+    pub wrapped_key: &'a [u8],
+    pub encrypted_attributes: &'a [u8],
+    pub author_key: &'a [u8],
+    pub signature: &'a [u8],
+    pub version_id: Id,
+    pub header: &'a [u8],
+    pub chunk_size: u32,
+    pub ciphertext_size: u64,
+    pub chunk_count: u64,
+    pub chunk_list_hash: &'a Hash,
+    /// The node exists (a new version of it), else it is created.
+    pub replaces_existing: bool,
+}
+
+/// Writes `version` as the file node's content: inserts the node, or updates it when it
+/// replaces the existing one; `replaced` (the version being replaced, checked by the caller) is
+/// queued for deletion. The caller checked the parent and the name. `IdExists` when
+/// the id is taken.
+pub(super) async fn write_file_version(
+    tx: &mut SqliteConnection,
+    account: Id,
+    version: &FileVersion<'_>,
+    replaced: Option<Vec<u8>>,
+    now: i64,
+) -> Result<NodeRecord> {
+    let write = if version.replaces_existing {
+        sqlx::query(concat!(
+            "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
+               encrypted_attributes = $6, author_key = $7, signature = $8, version_id = $9, \
+               header = $10, chunk_size = $11, ciphertext_size = $12, chunk_count = $13, \
+               chunk_list_hash = $14, revision = revision + 1, updated_at = $15 \
+             WHERE id = $1 AND account_id = $2 RETURNING ",
+            node_columns!()
+        ))
+    } else {
+        sqlx::query(concat!(
+            "INSERT INTO nodes (id, account_id, parent_id, name_tag, wrapped_key, \
+               encrypted_attributes, author_key, signature, version_id, header, chunk_size, \
+               ciphertext_size, chunk_count, chunk_list_hash, updated_at, created_at, kind, \
+               revision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 2, 1) \
+             RETURNING ",
+            node_columns!()
+        ))
+    };
+    let row = write
+        .bind(&version.node_id.0[..])
+        .bind(&account.0[..])
+        .bind(&version.parent_id.0[..])
+        .bind(version.name_tag)
+        .bind(version.wrapped_key)
+        .bind(version.encrypted_attributes)
+        .bind(version.author_key)
+        .bind(version.signature)
+        .bind(&version.version_id.0[..])
+        .bind(version.header)
+        .bind(i64::from(version.chunk_size))
+        .bind(to_i64(version.ciphertext_size, "ciphertext_size")?)
+        .bind(to_i64(version.chunk_count, "chunk_count")?)
+        .bind(&version.chunk_list_hash[..])
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match is_unique_violation(&e) {
+            true => StoreError::IdExists,
+            false => e.into(),
+        })?;
+    let node = node_from_row(&row)?;
+    if let Some(old) = replaced {
+        sqlx::query(
+            "INSERT INTO deleted_versions (version_id, deleted_at) VALUES ($1, $2) \
+             ON CONFLICT (version_id) DO NOTHING",
+        )
+        .bind(&old)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(node)
 }

@@ -10,6 +10,7 @@ use super::MetaStore;
 use super::rows::{KIND_FOLDER, kind_from_code, node_columns, node_from_row};
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::records::{ChildPage, Id, NewFolder, NodeKind, NodeRecord, UsageRecord};
+use futures::TryStreamExt;
 use sqlx::SqliteConnection;
 
 impl MetaStore {
@@ -38,7 +39,8 @@ impl MetaStore {
         let mut conn = self.reader.acquire().await?;
         require_folder(&mut conn, account, parent).await?;
         let after_bytes: &[u8] = after.as_ref().map_or(&[], |a| &a.0[..]);
-        let rows = sqlx::query(concat!(
+        // Streamed: each row becomes a record as it arrives, and its values are freed at once.
+        let mut rows = sqlx::query(concat!(
             "SELECT ",
             node_columns!(),
             " FROM nodes WHERE account_id = $1 AND parent_id = $2 AND id > $3 ORDER BY id LIMIT $4"
@@ -47,9 +49,12 @@ impl MetaStore {
         .bind(&parent.0[..])
         .bind(after_bytes)
         .bind(i64::from(limit) + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut items = rows.iter().map(node_from_row).collect::<Result<Vec<_>>>()?;
+        .fetch(&mut *conn);
+        let mut items = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            items.push(node_from_row(&row)?);
+        }
+        drop(rows);
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let next_after = if more {
@@ -94,10 +99,45 @@ impl MetaStore {
         now: i64,
     ) -> Result<NodeRecord> {
         let parent = folder.parent_id.ok_or(StoreError::InvalidMove)?;
-        let mut tx = self.writer.begin().await?;
-        require_folder(&mut tx, account, parent).await?;
-        insert_folder(&mut tx, account, folder, now).await?;
-        tx.commit().await?;
+        // One statement (one round trip to the writer): the parent check in its WHERE clause,
+        // the id and the name by the table's unique constraints; why it failed is read after.
+        let inserted = sqlx::query(
+            "INSERT INTO nodes (id, account_id, parent_id, kind, author_key, name_tag, \
+               wrapped_key, encrypted_attributes, signature, revision, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10 \
+             WHERE EXISTS (SELECT 1 FROM nodes WHERE id = $3 AND account_id = $2 AND kind = 1)",
+        )
+        .bind(&folder.id.0[..])
+        .bind(&account.0[..])
+        .bind(&parent.0[..])
+        .bind(KIND_FOLDER)
+        .bind(&folder.author_key)
+        .bind(&folder.name_tag)
+        .bind(&folder.wrapped_key)
+        .bind(&folder.encrypted_attributes)
+        .bind(&folder.signature)
+        .bind(now)
+        .execute(&self.writer)
+        .await;
+        match inserted {
+            Ok(done) if done.rows_affected() == 1 => self.durable().await?,
+            Ok(_) => {
+                let mut conn = self.reader.acquire().await?;
+                require_folder(&mut conn, account, parent).await?;
+                return Err(StoreError::NotFound); // the parent went away meanwhile
+            }
+            Err(e) if is_unique_violation(&e) => {
+                let id_used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM nodes WHERE id = $1")
+                    .bind(&folder.id.0[..])
+                    .fetch_optional(&self.reader)
+                    .await?;
+                return Err(match id_used {
+                    Some(_) => StoreError::IdExists,
+                    None => StoreError::NameExists,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
         Ok(NodeRecord {
             id: folder.id,
             parent_id: folder.parent_id,

@@ -25,20 +25,24 @@ impl MetaStore {
         .bind(expires_at)
         .execute(&self.writer)
         .await?;
-        Ok(())
+        self.durable().await
     }
 
     /// The account of a live session: known, not expired at `now`, not revoked.
-    pub async fn session_by_token_hash(&self, token_hash: &Hash, now: i64) -> Result<Option<Id>> {
+    pub async fn session_by_token_hash(
+        &self,
+        token_hash: &Hash,
+        now: i64,
+    ) -> Result<Option<(Id, i64)>> {
         sqlx::query(
-            "SELECT account_id FROM sessions \
+            "SELECT account_id, expires_at FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL",
         )
         .bind(&token_hash[..])
         .bind(now)
         .fetch_optional(&self.reader)
         .await?
-        .map(|row| id_at(&row, "account_id"))
+        .map(|row| Ok((id_at(&row, "account_id")?, row.try_get("expires_at")?)))
         .transpose()
     }
 
@@ -51,7 +55,7 @@ impl MetaStore {
         .bind(now)
         .execute(&self.writer)
         .await?;
-        Ok(())
+        self.durable().await
     }
 
     /// Keeps the server's OPAQUE state between login start and finish.
@@ -70,7 +74,7 @@ impl MetaStore {
         .bind(expires_at)
         .execute(&self.writer)
         .await?;
-        Ok(())
+        self.durable().await
     }
 
     /// Removes and returns a login attempt that has not expired at `now`: each attempt can be
@@ -82,6 +86,7 @@ impl MetaStore {
         .bind(&id.0[..])
         .fetch_optional(&self.writer)
         .await?;
+        self.durable().await?;
         let Some(row) = row else { return Ok(None) };
         if row.try_get::<i64, _>("expires_at")? <= now {
             return Ok(None);

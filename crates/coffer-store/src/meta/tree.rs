@@ -1,7 +1,7 @@
 //! Changes to the tree's shape: moves/renames (with the cycle check) and subtree deletion.
 
 use super::MetaStore;
-use super::nodes::{name_taken, require_folder};
+use super::nodes::require_folder;
 use super::rows::{node_columns, node_from_row, to_i64};
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::records::{Id, NodeRecord, NodeUpdate};
@@ -19,33 +19,22 @@ impl MetaStore {
         update: &NodeUpdate,
         now: i64,
     ) -> Result<NodeRecord> {
-        let mut tx = self.writer.begin().await?;
-        let (parent, revision): (Option<Vec<u8>>, i64) = sqlx::query_as(
-            "SELECT parent_id, revision FROM nodes WHERE id = $1 AND account_id = $2",
-        )
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        if parent.is_none() {
-            return Err(StoreError::InvalidMove);
-        }
-        if revision != to_i64(update.base_revision, "base_revision")? {
-            return Err(StoreError::RevisionConflict);
-        }
-        require_folder(&mut tx, account, update.parent_id).await?;
-        if is_ancestor_or_self(&mut tx, id, update.parent_id).await? {
-            return Err(StoreError::InvalidMove);
-        }
-        if name_taken(&mut tx, update.parent_id, &update.name_tag, Some(id)).await? {
-            return Err(StoreError::NameExists);
-        }
+        // One statement with every check in its WHERE clause (one round trip to the writer);
+        // when it changes nothing, the checks are made one by one to say why.
         let row = sqlx::query(concat!(
             "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
              encrypted_attributes = $6, author_key = $7, signature = $8, \
              revision = revision + 1, updated_at = $9 \
-             WHERE id = $1 AND account_id = $2 RETURNING ",
+             WHERE id = $1 AND account_id = $2 AND parent_id IS NOT NULL AND revision = $10 \
+               AND EXISTS (SELECT 1 FROM nodes p WHERE p.id = $3 AND p.account_id = $2 \
+                           AND p.kind = 1) \
+               AND NOT EXISTS (WITH RECURSIVE anc(id) AS ( \
+                   SELECT id FROM nodes WHERE id = $3 \
+                   UNION \
+                   SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id \
+                   WHERE n.parent_id IS NOT NULL) \
+                 SELECT 1 FROM anc WHERE anc.id = $1) \
+             RETURNING ",
             node_columns!()
         ))
         .bind(&id.0[..])
@@ -57,15 +46,52 @@ impl MetaStore {
         .bind(&update.author_key)
         .bind(&update.signature)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .bind(to_i64(update.base_revision, "base_revision")?)
+        .fetch_optional(&self.writer)
         .await
         .map_err(|e| match is_unique_violation(&e) {
             true => StoreError::NameExists,
             false => e.into(),
         })?;
-        let node = node_from_row(&row)?;
-        tx.commit().await?;
-        Ok(node)
+        match row {
+            Some(row) => {
+                self.durable().await?;
+                node_from_row(&row)
+            }
+            None => Err(self.why_not_updated(account, id, update).await?),
+        }
+    }
+
+    /// Why [`MetaStore::update_node`] changed nothing: its checks, one by one, in order.
+    async fn why_not_updated(
+        &self,
+        account: Id,
+        id: Id,
+        update: &NodeUpdate,
+    ) -> Result<StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        let (parent, revision): (Option<Vec<u8>>, i64) = sqlx::query_as(
+            "SELECT parent_id, revision FROM nodes WHERE id = $1 AND account_id = $2",
+        )
+        .bind(&id.0[..])
+        .bind(&account.0[..])
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if parent.is_none() {
+            return Ok(StoreError::InvalidMove);
+        }
+        if revision != to_i64(update.base_revision, "base_revision")? {
+            return Ok(StoreError::RevisionConflict);
+        }
+        if let Err(e) = require_folder(&mut conn, account, update.parent_id).await {
+            return Ok(e);
+        }
+        if is_ancestor_or_self(&mut conn, id, update.parent_id).await? {
+            return Ok(StoreError::InvalidMove);
+        }
+        // Every check passes now: the node changed between the update and these reads.
+        Ok(StoreError::RevisionConflict)
     }
 
     /// Deletes a node and its whole subtree in one transaction, queueing the blobs of every file
@@ -140,7 +166,7 @@ impl MetaStore {
         .bind(&account.0[..])
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         versions.iter().map(|v| super::rows::to_id(v)).collect()
     }
 }
