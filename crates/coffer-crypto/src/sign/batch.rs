@@ -3,34 +3,27 @@
 //!
 //! A listing verifies thousands of records signed by one key. One at a time, each costs a
 //! double scalar multiplication and the decompression of the author key (about 45 µs here).
-//! Batched, the records of one author are checked by one random linear combination of their
-//! verification equations, `Σ zᵢ·(Rᵢ + kᵢ·A − sᵢ·B) = 0`, with the author key decompressed once
-//! and its terms merged into one (`(Σ zᵢ·kᵢ)·A`): one multiscalar multiplication over the `Rᵢ`
-//! with 128-bit coefficients, about 10 µs a signature.
+//! Batched, the records of one author are checked by ed25519-dalek's `verify_batch` (one random
+//! linear combination of their verification equations, one multiscalar multiplication): about
+//! 15 µs a signature. An own combination merging the author's terms measured 40 % faster, but the
+//! equation stays in the library: we do not maintain curve arithmetic of our own.
 //!
 //! What the batch accepts, single strict verification ([`super::verify_message`]) accepts:
 //! - every check `verify_strict` makes before its equation is made here per record: `s`
 //!   canonical, `R` a canonical encoding of a point that is not of small order, the author key a
 //!   point that is not of small order;
-//! - the coefficients `zᵢ` are odd 128-bit numbers derived from a hash of every input (keys,
-//!   `R`, `s`, and the message hashes), so they are fixed only after the signatures are, and a
-//!   record whose equation fails makes the sum fail except with probability about 2⁻¹²⁸. Being
-//!   odd, a single `zᵢ` never cancels a small-order remainder either; only several records
-//!   crafted together by the holder of the private key could differ from `verify_strict` (by
-//!   cancelling small-order parts of their `R`), and such records are still signed by that key.
+//! - the library's coefficients are 128-bit values derived from a transcript of every input, so
+//!   a record whose equation fails makes the batch fail except with negligible probability; only
+//!   several records crafted together by the holder of the private key could differ from
+//!   `verify_strict`, and such records are still signed by that key.
 //!
 //! When a batch fails, every record of it is verified alone, so the caller learns exactly which
 //! records are bad: a batch with a bad member is never accepted, and never hides which one it is.
 
 use super::{NodeRecord, verify_message};
-use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
-use sha2::{Digest, Sha512};
 use std::collections::BTreeMap;
-
-const BATCH_LABEL: &[u8] = b"coffer/v1/ed25519-batch-coefficients";
 
 /// Verifies the signatures of many node records, each against its own `author_key`, as
 /// [`NodeRecord::verify`] would one by one.
@@ -69,7 +62,11 @@ pub fn verify_records(records: &[(NodeRecord<'_>, &[u8])]) -> Result<(), Vec<usi
 type Signed<'a> = (usize, Vec<u8>, &'a [u8]);
 
 /// True if every `(message, signature)` verifies under `author`; false if any does not (or,
-/// with probability about 2⁻¹²⁸, although all do: the caller then verifies them one by one).
+/// with negligible probability, although all do: the caller then verifies them one by one).
+///
+/// The equation is ed25519-dalek's own `verify_batch`; what `verify_strict` checks besides its
+/// equation (canonical `s` and `R`, neither `R` nor the key of small order) is checked here first
+/// for every record, so the batch accepts nothing that strict verification refuses.
 fn verify_one_author(author: &[u8; 32], items: &[(&[u8], &[u8])]) -> bool {
     let Some(a) = CompressedEdwardsY(*author).decompress() else {
         return false;
@@ -77,38 +74,23 @@ fn verify_one_author(author: &[u8; 32], items: &[(&[u8], &[u8])]) -> bool {
     if a.is_small_order() {
         return false;
     }
-    let mut transcript = blake3::Hasher::new();
-    transcript.update(BATCH_LABEL);
-    transcript.update(author);
-    transcript.update(&(items.len() as u64).to_be_bytes());
-    let mut parsed = Vec::with_capacity(items.len());
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(author) else {
+        return false;
+    };
+    let mut messages = Vec::with_capacity(items.len());
+    let mut signatures = Vec::with_capacity(items.len());
     for (message, signature) in items {
-        let Some((r_bytes, r, s)) = parse_signature(signature) else {
+        if parse_signature(signature).is_none() {
+            return false;
+        }
+        let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
             return false;
         };
-        let k = challenge(&r_bytes, author, message);
-        transcript.update(&r_bytes);
-        transcript.update(s.as_bytes());
-        transcript.update(k.as_bytes());
-        parsed.push((r, s, k));
+        messages.push(*message);
+        signatures.push(signature);
     }
-    let mut coefficients = transcript.finalize_xof();
-    let (mut base_coefficient, mut author_coefficient) = (Scalar::ZERO, Scalar::ZERO);
-    let mut scalars = Vec::with_capacity(parsed.len() + 2);
-    let mut points = Vec::with_capacity(parsed.len() + 2);
-    for (r, s, k) in parsed {
-        let mut z = [0u8; 32];
-        coefficients.fill(&mut z[..16]);
-        z[0] |= 1; // odd, hence never zero and never a multiple of a small order
-        let z = Scalar::from_bytes_mod_order(z);
-        base_coefficient -= z * s;
-        author_coefficient += z * k;
-        scalars.push(z);
-        points.push(r);
-    }
-    scalars.extend([base_coefficient, author_coefficient]);
-    points.extend([ED25519_BASEPOINT_POINT, a]);
-    EdwardsPoint::vartime_multiscalar_mul(&scalars, &points).is_identity()
+    let keys = vec![key; items.len()];
+    ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
 }
 
 /// `R` (bytes and point) and `s` of a 64-byte signature, with the checks `verify_strict` makes
@@ -128,16 +110,6 @@ fn parse_signature(signature: &[u8]) -> Option<([u8; 32], EdwardsPoint, Scalar)>
     Some((r_bytes, r, s))
 }
 
-/// `k = SHA-512(R ‖ A ‖ M) mod ℓ` (RFC 8032 §5.1.7 step 2).
-fn challenge(r: &[u8; 32], author: &[u8; 32], message: &[u8]) -> Scalar {
-    let digest = Sha512::new()
-        .chain_update(r)
-        .chain_update(author)
-        .chain_update(message)
-        .finalize();
-    Scalar::from_bytes_mod_order_wide(&digest.into())
-}
-
 /// Whether the y coordinate of a point encoding (its sign bit cleared) is below
 /// p = 2²⁵⁵ − 19. `verify_strict` compares `R` by its bytes with a canonical encoding, so it
 /// refuses the other encodings; decompression alone would accept them. (The remaining
@@ -151,6 +123,18 @@ fn is_canonical_y(bytes: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+    use sha2::{Digest, Sha512};
+
+    /// `k = SHA-512(R ‖ A ‖ M) mod ℓ` (RFC 8032 §5.1.7 step 2), to craft edge-case signatures.
+    fn challenge(r: &[u8; 32], author: &[u8; 32], message: &[u8]) -> Scalar {
+        let digest = Sha512::new()
+            .chain_update(r)
+            .chain_update(author)
+            .chain_update(message)
+            .finalize();
+        Scalar::from_bytes_mod_order_wide(&digest.into())
+    }
     use crate::sign::{KIND_FOLDER, SigningKey};
     use curve25519_dalek::constants::EIGHT_TORSION;
     use proptest::prelude::*;

@@ -51,7 +51,7 @@ const WRITER_CACHE_KIB: i64 = 32 * 1024;
 const READER_CACHE_KIB: i64 = 8 * 1024;
 /// How much of the database file each reader maps (`mmap_size`). A large listing reads one
 /// scattered table page per node; mapped, a page costs no read syscall and no copy (a
-/// 100,000-entry listing used about 40 % less server CPU). The pages are the kernel's page cache,
+/// 100,000-entry listing used 25–40 % less server CPU). The pages are the kernel's page cache,
 /// shared, but count in the server's RSS once per connection that touched them.
 const READER_MMAP_BYTES: i64 = 64 * 1024 * 1024;
 
