@@ -31,7 +31,7 @@ server's peak RSS from `VmHWM` in `/proc/PID/status`, reset before each phase th
 SDK client: one process, one `Drive` (own connection pool) per simulated client, every SDK \
 call timed whole (path resolution, requests, verification).
 - coffer acknowledges an upload only after the chunk files, their directory entries and the \
-database commit are fsync'd (SQLite WAL, `synchronous = FULL`); a download is fsync'd before \
+database commit are fsync'd (SQLite WAL, synced after each commit, group commit); a download is fsync'd before \
 it is renamed into place. Neither `rclone serve webdav` nor `rclone serve restic` fsyncs what \
 it stores, and neither peer fsyncs downloads.
 - The input files are pseudo-random (incompressible) and made once; they are read from the page \
