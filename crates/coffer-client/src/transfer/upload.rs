@@ -8,7 +8,7 @@ use super::resume::{OpenSession, Wanted, open_session, pick};
 use super::source::{ChunkSource, seal};
 use crate::drive::Drive;
 use crate::error::{ClientError, Result};
-use crate::records::{fresh_id, fresh_key};
+use crate::records::fresh_id;
 use crate::verify::{ParentRef, VerifiedNode, verify_child};
 use coffer_api::{B64, CreateUpload, ErrorCode, Id, Upload};
 use coffer_crypto::{Attributes, ContentEncryptor, DEFAULT_CHUNK_SIZE, SymmetricKey, random_bytes};
@@ -120,20 +120,7 @@ impl Drive {
         mtime: Option<i64>,
     ) -> Result<Session> {
         let parent = &job.parent;
-        let (node_id, key, wrapped) = match &job.existing {
-            Some(e) => (e.id, e.key.clone(), e.wrapped_key.clone()),
-            None => {
-                let (id, key) = (fresh_id(), fresh_key());
-                let wrapped = coffer_crypto::wrap_node_key(
-                    &parent.key,
-                    &id.0,
-                    &parent.id.0,
-                    &key,
-                    random_bytes(),
-                );
-                (id, key, B64(wrapped))
-            }
-        };
+        let (node_id, key, wrapped) = super::batch::file_key(job);
         let version_id = fresh_id();
         let chunk_size = chunk_size_for(size);
         let (header, encryptor) =

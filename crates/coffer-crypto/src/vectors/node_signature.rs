@@ -329,6 +329,14 @@ impl Construction for NodeSignatureVector {
     fn check(&self) -> Result<(), String> {
         let record = self.record.record()?;
         let verified = record.verify(&self.signature.0);
+        // Batch verification (listings) must agree with one-by-one on every vector.
+        let batched = crate::verify_records(&[(record.clone(), &self.signature.0[..])]);
+        if batched.is_ok() != verified.is_ok() {
+            return Err(format!(
+                "batch verification says {batched:?}, single says {:?}",
+                verified.is_ok()
+            ));
+        }
         if !self.valid {
             return expect_error(verified, self.error.as_deref());
         }

@@ -211,7 +211,7 @@ pub(crate) async fn open_session(
 }
 
 /// Whether a node, a session or a pending blob deletion refers to this version id.
-pub(super) async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool> {
+async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool> {
     let used: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM nodes WHERE version_id = $1 \
          UNION ALL SELECT 1 FROM uploads WHERE version_id = $1 \
