@@ -63,6 +63,22 @@ pub enum ErrorCode {
     Internal,
     /// The storage backend is unavailable; retry later.
     Unavailable,
+    /// The link was revoked by its owner.
+    LinkRevoked,
+    /// The operator disabled the link after a notice.
+    LinkTakenDown,
+    /// The link's expiry time has passed.
+    LinkExpired,
+    /// The link's download limit is used up.
+    LinkExhausted,
+    /// The node the link pointed to was deleted.
+    LinkGone,
+    /// The link's key (from the URL) or its password is wrong (indistinguishable on purpose).
+    LinkKeyWrong,
+    /// This content was taken down by the operator (inside a folder link).
+    ContentTakenDown,
+    /// The account may not create links (repeat-infringer policy).
+    LinksSuspended,
 }
 
 impl ErrorCode {
@@ -93,6 +109,14 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::LinkRevoked => "link_revoked",
+            ErrorCode::LinkTakenDown => "link_taken_down",
+            ErrorCode::LinkExpired => "link_expired",
+            ErrorCode::LinkExhausted => "link_exhausted",
+            ErrorCode::LinkGone => "link_gone",
+            ErrorCode::LinkKeyWrong => "link_key_wrong",
+            ErrorCode::ContentTakenDown => "content_taken_down",
+            ErrorCode::LinksSuspended => "links_suspended",
         }
     }
 
@@ -106,7 +130,11 @@ impl ErrorCode {
             | ErrorCode::ChunkListMismatch
             | ErrorCode::InvalidMove
             | ErrorCode::NotAFolder => 400,
-            ErrorCode::Unauthorized | ErrorCode::LoginFailed | ErrorCode::LoginExpired => 401,
+            ErrorCode::Unauthorized
+            | ErrorCode::LoginFailed
+            | ErrorCode::LoginExpired
+            | ErrorCode::LinkKeyWrong => 401,
+            ErrorCode::LinksSuspended => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
@@ -117,9 +145,15 @@ impl ErrorCode {
             | ErrorCode::ChunkConflict
             | ErrorCode::UploadIncomplete
             | ErrorCode::UploadCommitted => 409,
-            ErrorCode::UploadExpired => 410,
+            ErrorCode::UploadExpired
+            | ErrorCode::LinkRevoked
+            | ErrorCode::LinkTakenDown
+            | ErrorCode::LinkExpired
+            | ErrorCode::LinkExhausted
+            | ErrorCode::LinkGone => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited => 429,
+            ErrorCode::ContentTakenDown => 451,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }

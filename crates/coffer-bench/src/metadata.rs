@@ -129,6 +129,7 @@ fn series(b: &Bench, bed: &CofferBed, pace_ms: u64, tag: &str) -> Result<Series>
             "{clients} clients ({tag}): {} ops in {:.1} s, p50 {:.1} ms, p99 {:.1} ms",
             report.ops, report.secs, report.all.p50, report.all.p99
         ));
+        progress(format!("slowest: {}", report.slowest.join(", ")));
         s.p50.push(report.all.p50);
         s.p99.push(report.all.p99);
         s.rate.push(report.ops as f64 / report.secs);

@@ -28,9 +28,13 @@ pub struct MetadataReport {
     pub mkdir: Latencies,
     pub mv: Latencies,
     pub all: Latencies,
+    /// The slowest operations and when they began: a cluster at one moment is a stall (a
+    /// checkpoint, a disk flush), a spread is queueing.
+    #[serde(default)]
+    pub slowest: Vec<String>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Op {
     Ls,
     Mkdir,
@@ -72,11 +76,13 @@ pub async fn run(
     }
     barrier.wait().await;
     let start = Instant::now();
-    let mut samples: Vec<(Op, f64)> = Vec::with_capacity(clients * rounds * 3);
+    let mut timed: Vec<Sample> = Vec::with_capacity(clients * rounds * 3);
     for task in tasks {
-        samples.extend(task.await.context("a client task panicked")??);
+        timed.extend(task.await.context("a client task panicked")??);
     }
     let secs = start.elapsed().as_secs_f64();
+    let slowest = slowest(&mut timed, start);
+    let samples: Vec<(Op, f64)> = timed.iter().map(|s| (s.op, s.ms)).collect();
     let of = |pick: fn(Op) -> bool| -> Result<Latencies> {
         let ms: Vec<f64> = samples
             .iter()
@@ -94,7 +100,28 @@ pub async fn run(
         mkdir: of(|op| matches!(op, Op::Mkdir))?,
         mv: of(|op| matches!(op, Op::Mv))?,
         all: of(|_| true)?,
+        slowest,
     })
+}
+
+/// One timed operation.
+struct Sample {
+    op: Op,
+    began: Instant,
+    ms: f64,
+}
+
+/// The eight slowest operations, with when they began.
+fn slowest(samples: &mut [Sample], start: Instant) -> Vec<String> {
+    samples.sort_by(|a, b| b.ms.total_cmp(&a.ms));
+    samples
+        .iter()
+        .take(8)
+        .map(|s| {
+            let at = s.began.saturating_duration_since(start).as_secs_f64();
+            format!("{:?} {:.1} ms at {at:.2} s", s.op, s.ms)
+        })
+        .collect()
 }
 
 fn client_folder(folder: &str, client: usize) -> String {
@@ -108,22 +135,27 @@ async fn client_rounds(
     home: &str,
     rounds: usize,
     mut pauses: Pauses,
-) -> Result<Vec<(Op, f64)>> {
+) -> Result<Vec<Sample>> {
     let mut samples = Vec::with_capacity(rounds * 3);
+    let timed = |op, began: Instant| Sample {
+        op,
+        began,
+        ms: ms_since(began),
+    };
     for r in 0..rounds {
         let (made, renamed) = (format!("{home}/d{r}"), format!("{home}/m{r}"));
         pauses.pause().await;
         let t = Instant::now();
         drive.ls(home).await?;
-        samples.push((Op::Ls, ms_since(t)));
+        samples.push(timed(Op::Ls, t));
         pauses.pause().await;
         let t = Instant::now();
         drive.mkdir(&made, false).await?;
-        samples.push((Op::Mkdir, ms_since(t)));
+        samples.push(timed(Op::Mkdir, t));
         pauses.pause().await;
         let t = Instant::now();
         drive.mv(&made, &renamed).await?;
-        samples.push((Op::Mv, ms_since(t)));
+        samples.push(timed(Op::Mv, t));
     }
     Ok(samples)
 }

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 use std::path::PathBuf;
+use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -13,10 +14,13 @@ Examples:
   coffer get /docs/report.pdf ./          download into the current directory
   coffer mv /docs/report.pdf /archive/2025-report.pdf
   coffer rm -r /old
+  coffer link create /docs/report.pdf --expires 7d     share a file; prints its URL
+  coffer get 'https://drive.example.org/l/ID#KEY' ./   download a link, no account needed
 
 Environment:
   COFFER_SERVER      server URL (else the logged-in session's)
   COFFER_PASSWORD    password for signup/login (else --password-stdin or a prompt)
+  COFFER_LINK_PASSWORD  password of a public link, to create or read one
   COFFER_CONFIG_DIR  where the session is kept (default: the user config dir + /coffer)
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not logged in or wrong password,
@@ -80,25 +84,52 @@ pub enum Command {
         paths: Vec<String>,
     },
     /// Download a file (or with -r a folder): `get /docs/a.txt ./` or `get /docs/a.txt ./b.txt`.
+    /// Or a public link: `get 'https://HOST/l/ID#KEY' ./` (no login needed).
     #[command(
         after_help = "Every chunk is verified before it is written; the file appears at \
-        the destination only once it verified completely."
+        the destination only once it verified completely.\n\n\
+        A public link is downloaded whole, folders with everything in them (no -r needed); \
+        quote the URL so the shell keeps the part after #. A path after the key \
+        ('https://HOST/l/ID#KEY/sub/file') downloads only that. A password link asks for \
+        its password (or reads COFFER_LINK_PASSWORD, or --password-stdin)."
     )]
     Get {
         #[arg(short, long)]
         recursive: bool,
-        /// Drive path.
+        /// Drive path, or a public link URL.
         src: String,
-        /// Local destination (a directory or a file name).
+        /// Local destination (a directory or a file name); default: the current directory.
+        #[arg(default_value = ".")]
         dest: PathBuf,
     },
-    /// List a folder.
+    /// Import a public link into your drive without downloading or uploading its bytes:
+    /// `import 'https://HOST/l/ID#KEY' /inbox/`.
+    #[command(
+        after_help = "The files become yours: they stay readable after the link is revoked or \
+        the original deleted, and count against your storage. A folder is imported with \
+        everything in it; a path after the key ('https://HOST/l/ID#KEY/sub/file') imports only \
+        that. Each imported file counts as one download of the link. A password link asks for \
+        its password (or reads COFFER_LINK_PASSWORD, or --password-stdin)."
+    )]
+    Import {
+        /// The public link URL (quote it so the shell keeps the part after #).
+        url: String,
+        /// The drive folder to import into.
+        #[arg(default_value = "/")]
+        dest: String,
+        /// Print what was imported as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a folder, or a folder shared by a public link (`ls 'https://HOST/l/ID#KEY'`,
+    /// with `/sub/folder` after the key to look inside).
     Ls {
         /// Long format: kind, size, modification time (UTC), name.
         #[arg(short = 'l')]
         long: bool,
         #[arg(long)]
         json: bool,
+        /// Drive path, or a public link URL.
         #[arg(default_value = "/")]
         path: String,
     },
@@ -131,8 +162,105 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<String>,
     },
+    /// Share files and folders through public links: anyone with the URL (and the password,
+    /// if set) can download, without an account. The key is in the URL's part after #, which
+    /// never reaches the server.
+    Link {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
+    /// Report a public link to the server's operator (abuse, copyright):
+    /// `report 'https://HOST/l/ID#KEY' --reason "..."`.
+    #[command(
+        after_help = "Without --include-key the operator learns only which link you report. With \
+        it, the link's key (and, for a password link, its password) goes to the operator, who can \
+        then check what the link really serves — and read it. No account is needed."
+    )]
+    Report {
+        /// The public link URL (quote it so the shell keeps the part after #).
+        url: String,
+        /// What is wrong with it (at most 4 KiB).
+        #[arg(long)]
+        reason: String,
+        /// How the operator can reach you (optional).
+        #[arg(long)]
+        contact: Option<String>,
+        /// Also send the link's key (and password) so the operator can verify the content.
+        #[arg(long)]
+        include_key: bool,
+    },
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     Completions { shell: Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Create a link to a file or folder and print its URL.
+    #[command(after_help = "Examples:
+  coffer link create /docs/report.pdf
+  coffer link create /photos --expires 7d --max-downloads 10
+  coffer link create /contracts --password     asks for the password twice
+
+A folder link shares the folder and everything below it, as it is when read. The URL holds the
+key: whoever has it (and the password, if any) can read; share it privately.")]
+    Create {
+        /// Drive path of the file or folder.
+        path: String,
+        /// Stop working after this long: 90s, 30m, 12h, 7d (or a combination such as 1d12h).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        expires: Option<Duration>,
+        /// Stop working after this many downloads (a whole folder counts as one).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        max_downloads: Option<u64>,
+        /// Require a password as well as the URL (asked twice; or COFFER_LINK_PASSWORD, or
+        /// --password-stdin).
+        #[arg(long)]
+        password: bool,
+        /// Print the link and its URL as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List your links: state, downloads, expiry, password, takedown.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a link at once (downloads in progress stop too).
+    Revoke {
+        /// The link id (32 hex characters, as `link list` shows it).
+        id: String,
+    },
+}
+
+/// `90s`, `30m`, `12h`, `7d`, `1w`, or several in a row (`1d12h`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration such as 90s, 30m, 12h or 7d");
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: u64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(bad()),
+        };
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(bad)?;
+    }
+    if !digits.is_empty() || total == 0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
 }
 
 #[cfg(test)]
@@ -163,5 +291,65 @@ mod tests {
         let cli = Cli::try_parse_from(["coffer", "ls", "--server", "http://x", "-q"]).unwrap();
         assert_eq!(cli.global.server.as_deref(), Some("http://x"));
         assert!(cli.global.quiet);
+    }
+
+    #[test]
+    fn durations_take_units_and_combinations() {
+        let secs = |t: &str| parse_duration(t).map(|d| d.as_secs());
+        assert_eq!(secs("90s"), Ok(90));
+        assert_eq!(secs("30m"), Ok(1800));
+        assert_eq!(secs("12h"), Ok(43_200));
+        assert_eq!(secs("7d"), Ok(604_800));
+        assert_eq!(secs("1w"), Ok(604_800));
+        assert_eq!(secs("1d12h"), Ok(129_600));
+        for bad in [
+            "",
+            "7",
+            "d",
+            "0s",
+            "7x",
+            "-1d",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn link_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "coffer",
+            "link",
+            "create",
+            "/a",
+            "--expires",
+            "2s",
+            "--max-downloads",
+            "2",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Link {
+                command:
+                    LinkCommand::Create {
+                        path,
+                        expires,
+                        max_downloads,
+                        password,
+                        json,
+                    },
+            } => {
+                assert_eq!(path, "/a");
+                assert_eq!(expires, Some(Duration::from_secs(2)));
+                assert_eq!(max_downloads, Some(2));
+                assert!(!password && !json);
+            }
+            other => panic!("{other:?}"),
+        }
+        let zero = ["coffer", "link", "create", "/a", "--max-downloads", "0"];
+        assert!(Cli::try_parse_from(zero).is_err());
+        let cli = Cli::try_parse_from(["coffer", "get", "https://h/l/x#k"]).unwrap();
+        assert!(matches!(cli.command, Command::Get { ref dest, .. } if dest.as_os_str() == "."));
     }
 }

@@ -73,6 +73,16 @@ impl Context {
     /// The password: `--password-stdin`, else `COFFER_PASSWORD`, else a prompt (asked twice
     /// when `confirm`).
     pub fn password(&self, confirm: bool) -> Result<Zeroizing<String>> {
+        self.secret("COFFER_PASSWORD", "Password", confirm)
+    }
+
+    /// A public link's password: `--password-stdin`, else `COFFER_LINK_PASSWORD`, else a
+    /// prompt (asked twice when `confirm`, i.e. when creating the link).
+    pub fn link_password(&self, confirm: bool) -> Result<Zeroizing<String>> {
+        self.secret("COFFER_LINK_PASSWORD", "Link password", confirm)
+    }
+
+    fn secret(&self, env: &str, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
         if self.global.password_stdin {
             let mut line = Zeroizing::new(String::new());
             std::io::stdin()
@@ -82,15 +92,16 @@ impl Context {
             let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
             return non_empty(trimmed);
         }
-        if let Ok(password) = std::env::var("COFFER_PASSWORD") {
+        if let Ok(password) = std::env::var(env) {
             return non_empty(Zeroizing::new(password));
         }
         if !std::io::stdin().is_terminal() {
-            bail!("no password: set COFFER_PASSWORD, pass --password-stdin, or run in a terminal");
+            bail!("no password: set {env}, pass --password-stdin, or run in a terminal");
         }
-        let first = Zeroizing::new(rpassword::prompt_password("Password: ")?);
+        let first = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: "))?);
         if confirm {
-            let second = Zeroizing::new(rpassword::prompt_password("Password (again): ")?);
+            let again = format!("{prompt} (again): ");
+            let second = Zeroizing::new(rpassword::prompt_password(again)?);
             if *first != *second {
                 bail!("the passwords do not match");
             }

@@ -4,7 +4,7 @@
 //! 4 integrity failure (the server served something that does not verify), 5 not found.
 
 use coffer_api::ErrorCode;
-use coffer_client::ClientError;
+use coffer_client::{ClientError, LinkError};
 
 pub const FAILURE: u8 = 1;
 pub const AUTH: u8 = 3;
@@ -30,6 +30,8 @@ pub fn code(error: &anyhow::Error) -> u8 {
             NOT_FOUND
         }
         ClientError::Cancelled => INTERRUPTED,
+        ClientError::Link(LinkError::WrongKeyOrPassword | LinkError::PasswordRequired) => AUTH,
+        ClientError::Link(LinkError::Unknown) => NOT_FOUND,
         _ => FAILURE,
     }
 }

@@ -3,6 +3,8 @@
 use coffer_client::{Entry, NodeKind, TreeEntry};
 use serde::Serialize;
 
+pub mod links;
+
 /// `1023 B`, `1.0 KiB`, `5.5 MiB`.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

@@ -25,7 +25,12 @@ pub enum ClientError {
         status: u16,
         code: ErrorCode,
         detail: String,
+        /// The server's `retry-after`, in seconds, when it sent one.
+        retry_after: Option<u64>,
     },
+    /// A public link cannot be read: see [`LinkError`](crate::LinkError).
+    #[error(transparent)]
+    Link(#[from] crate::link::LinkError),
     /// The server could not be reached, or the connection broke (temporary).
     #[error("network error: {0}")]
     Network(String),
@@ -105,6 +110,7 @@ impl ClientError {
                 status,
                 code,
                 detail: detail.unwrap_or_else(|| code.as_str().replace('_', " ")),
+                retry_after: None,
             },
         }
     }
@@ -117,6 +123,14 @@ impl ClientError {
             ClientError::Auth => Some(ErrorCode::LoginFailed),
             _ => None,
         }
+    }
+
+    /// The same error, carrying the server's `retry-after` hint if it is an API error.
+    pub(crate) fn with_retry_after(mut self, hint: Option<std::time::Duration>) -> Self {
+        if let ClientError::Api { retry_after, .. } = &mut self {
+            *retry_after = hint.map(|d| d.as_secs());
+        }
+        self
     }
 
     pub(crate) fn integrity(path: impl Into<String>, reason: impl Into<String>) -> Self {

@@ -32,7 +32,9 @@ mod entry;
 mod error;
 mod folder_cache;
 mod http;
+mod link;
 mod listing;
+mod origin;
 mod path;
 mod plan;
 mod records;
@@ -42,10 +44,14 @@ mod transfer;
 mod verify;
 
 pub use account::{AccountStatus, login, logout, signup, whoami};
-pub use coffer_api::{NodeKind, Usage};
+pub use coffer_api::{Link, LinkState, LinkTakedown, NodeKind, Usage};
 pub use drive::Drive;
 pub use entry::{Entry, TreeEntry};
 pub use error::{ClientError, Result};
+pub use link::{
+    AbuseReport, ImportSummary, LinkCreated, LinkError, LinkOptions, LinkUrl, PublicLink,
+    report_link,
+};
 pub use path::{DrivePath, PathSpec};
 pub use session::Session;
 pub use session_store::{LastUsed, SessionStore};

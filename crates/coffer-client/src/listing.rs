@@ -80,8 +80,27 @@ impl Drive {
     }
 }
 
+/// Every child the pages list, verified as children of `folder` signed by `author`, sorted by
+/// name (a public link's folders: the same checks as the drive's, another source of pages).
+pub(crate) async fn list_nodes(
+    pages: impl Pages,
+    folder: &VerifiedNode,
+    author: &[u8; 32],
+) -> Result<Vec<VerifiedNode>> {
+    list(pages, Verifier::new(folder, author, |node| node)).await
+}
+
+/// As [`list_nodes`], keeping only each child's [`Entry`].
+pub(crate) async fn list_entries(
+    pages: impl Pages,
+    folder: &VerifiedNode,
+    author: &[u8; 32],
+) -> Result<Vec<Entry>> {
+    list(pages, Verifier::new(folder, author, into_entry)).await
+}
+
 /// Where pages come from: `after` → the next page of children with greater ids.
-trait Pages: Clone + Send + Sync + 'static {
+pub(crate) trait Pages: Clone + Send + Sync + 'static {
     fn page(&self, after: Option<Id>) -> impl Future<Output = Result<NodePage>> + Send;
 }
 

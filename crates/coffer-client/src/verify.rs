@@ -82,6 +82,42 @@ pub(crate) fn verify_root(
     })
 }
 
+/// Verifies the node a public link points to (PROTOCOL.md §10.4): its record must be signed
+/// by `author` (the key from the link's seal, never one the server names) and the key `NK`
+/// from the seal stands in for the unwrapped key: the record's own `wrapped_key` is sealed
+/// under a parent key the reader does not have, and is ignored. The node becomes the root
+/// (`/`) of the paths read through the link.
+pub(crate) fn verify_link_root(
+    node: Node,
+    node_key: SymmetricKey,
+    author: &[u8; 32],
+) -> Result<VerifiedNode> {
+    let fail = |why: &str| ClientError::integrity("/", why.to_owned());
+    if node.author_key[..] != author[..] {
+        return Err(fail("signed by a key that is not the link's author"));
+    }
+    let parent_id = node.parent_id.unwrap_or(Id::ZERO);
+    let record = record_of(&node, parent_id).ok_or_else(|| fail("the record is malformed"))?;
+    record
+        .verify(&node.signature)
+        .map_err(|_| fail("the signature does not verify"))?;
+    let attrs = coffer_crypto::open_attributes(&node_key, &node.id.0, &node.encrypted_attributes)
+        .map_err(|_| fail("the attributes do not open under the link's key"))?;
+    // The owner's root has no name; any other node's name must be a valid one.
+    if node.parent_id.is_some() && DrivePath::root().join(&attrs.name).is_err() {
+        return Err(fail("the name is not a valid name"));
+    }
+    if node.kind == NodeKind::File {
+        check_content(&node, &node_key, &attrs).map_err(fail)?;
+    }
+    Ok(VerifiedNode {
+        node,
+        key: node_key,
+        attrs,
+        path: DrivePath::root(),
+    })
+}
+
 /// Verifies a child of the verified folder `parent`.
 pub(crate) fn verify_child(
     node: Node,
@@ -238,11 +274,14 @@ pub(crate) fn record_of(node: &Node, parent_id: Id) -> Option<NodeRecord<'_>> {
     })
 }
 
-/// The header opens for this node and version, and the signed counts fit the signed size.
+/// The header opens for this node and version (or the signed origin's), and the signed
+/// counts fit the signed size.
 fn check_content(node: &Node, key: &SymmetricKey, attrs: &Attributes) -> Result<(), &'static str> {
     let content = node.content.as_ref().ok_or("a file without content")?;
     let size = attrs.size.ok_or("a file without a size")?;
-    let decryptor = ContentDecryptor::new(key, &node.id.0, &content.version_id.0, &content.header)
+    // The header's ids: the record's own, or an import's signed origin (PROTOCOL.md §10.5).
+    let (node_id, version_id) = crate::origin::content_ids(node, attrs)?;
+    let decryptor = ContentDecryptor::new(key, &node_id.0, &version_id.0, &content.header)
         .map_err(|_| "the content header does not verify")?;
     let chunk_size = decryptor.chunk_size();
     if content.chunk_size != chunk_size {

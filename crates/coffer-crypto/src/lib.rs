@@ -15,6 +15,7 @@
 //! | [`content`] | §5 | the content header and STREAM chunk encryption, chunk hashes |
 //! | [`sign`] | §7 | Ed25519 node record signatures, one at a time or in batches |
 //! | [`account`] | §8 | the identity and the signed key container |
+//! | [`link`] | §10, §11 | public links: secret, link key, access token, sealed key, abuse check |
 //! | [`vectors`] | — | generation and checking of the cross-language test vectors |
 //!
 //! Errors are one coarse enum, [`CryptoError`]: a failed check never says which check failed.
@@ -78,6 +79,7 @@ pub mod account;
 pub mod content;
 pub mod error;
 pub mod keys;
+pub mod link;
 pub mod opaque;
 pub mod seal;
 pub mod sign;
@@ -92,6 +94,10 @@ pub use content::{
 };
 pub use error::CryptoError;
 pub use keys::{ExportKey, SymmetricKey, password_kek};
+pub use link::{
+    LINK_SALT_LEN, LINK_SECRET_LEN, LinkAccess, LinkKeys, LinkPasswordParams, LinkSecret,
+    derive_link_keys, link_password_key, open_link_key, seal_link_key, verify_reported_link,
+};
 pub use opaque::{
     ClientLoginState, ClientRegistrationState, ServerSetup, client_login_finish,
     client_login_start, client_registration_finish, client_registration_start, server_login_finish,

@@ -43,6 +43,9 @@ pub enum Purpose {
     NodeKey,
     /// A node's attributes JSON, sealed by its own key; ctx = node id.
     Attributes,
+    /// A public link's node key and author key, sealed by the link key `LK` (PROTOCOL.md
+    /// §10.3); ctx = link id ‖ node id.
+    Link,
 }
 
 impl Purpose {
@@ -53,6 +56,7 @@ impl Purpose {
             Purpose::IdentityKeys => "identity-keys",
             Purpose::NodeKey => "node-key",
             Purpose::Attributes => "attributes",
+            Purpose::Link => "link",
         }
     }
 
@@ -63,6 +67,7 @@ impl Purpose {
             Purpose::IdentityKeys,
             Purpose::NodeKey,
             Purpose::Attributes,
+            Purpose::Link,
         ]
         .into_iter()
         .find(|p| p.label() == label)
@@ -164,6 +169,9 @@ pub fn open(
 }
 
 #[cfg(test)]
+mod salamander;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -257,6 +265,7 @@ mod tests {
             Purpose::IdentityKeys,
             Purpose::NodeKey,
             Purpose::Attributes,
+            Purpose::Link,
         ] {
             assert_eq!(Purpose::from_label(p.label()), Some(p));
         }

@@ -1,5 +1,6 @@
-//! The background cleanup task: drops expired login attempts, sessions and upload sessions, and
-//! deletes the blobs of versions nothing refers to any more.
+//! The background cleanup task: drops expired login attempts, sessions, upload sessions, link
+//! download tickets and rate-limit windows, and deletes the blobs of versions nothing refers to
+//! any more.
 //!
 //! Crash safety comes from the order (see `coffer_store::MetaStore::forget_version`): rows that
 //! reference a version go first (in the transaction that queues it), blobs next, the queue entry
@@ -20,6 +21,9 @@ pub struct CleanupReport {
     pub sessions: u64,
     pub uploads_expired: u64,
     pub versions_deleted: u64,
+    /// Expired download tickets and ended rate-limit windows of public links.
+    pub link_tickets: u64,
+    pub link_failure_windows: u64,
 }
 
 /// Runs a pass every `cleanup_interval`, or sooner when woken, until `stop` turns true.
@@ -50,11 +54,15 @@ pub async fn pass(state: &AppState) -> Result<CleanupReport, StoreError> {
     let now = now_ms();
     let grace = i64::try_from(state.settings.upload_sweep_grace().as_millis()).unwrap_or(i64::MAX);
     let swept = state.meta.sweep_expired(now, grace).await?;
+    let window = i64::try_from(state.settings.link_failure_window.as_millis()).unwrap_or(i64::MAX);
+    let link_failure_windows = state.meta.sweep_link_failures(now, window).await?;
     let mut report = CleanupReport {
         login_attempts: swept.login_attempts,
         sessions: swept.sessions,
         uploads_expired: swept.uploads_expired,
         versions_deleted: 0,
+        link_tickets: swept.link_tickets,
+        link_failure_windows,
     };
     for _ in 0..MAX_BATCHES {
         let queued = state.meta.queued_versions(BATCH).await?;

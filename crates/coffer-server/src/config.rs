@@ -10,6 +10,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA: &str = "./coffer-data";
 const DEFAULT_SESSION_TTL_DAYS: u64 = 30;
 const DEFAULT_UPLOAD_TTL_HOURS: u64 = 24;
+const DEFAULT_LINK_FAILURES_PER_LINK: u32 = 10;
+const DEFAULT_LINK_FAILURES_PER_ADDRESS: u32 = 30;
+const DEFAULT_LINK_FAILURE_WINDOW_MINUTES: u64 = 15;
+const DEFAULT_REPEAT_INFRINGER_THRESHOLD: u32 = 3;
+const DEFAULT_ABUSE_REPORTS_PER_ADDRESS: u32 = 20;
 
 /// The keys of the config file (`--config FILE`). Unknown keys are an error, so a typo is not
 /// silently ignored.
@@ -23,6 +28,16 @@ pub struct FileConfig {
     pub session_ttl_days: Option<u64>,
     pub upload_ttl_hours: Option<u64>,
     pub log_format: Option<LogFormat>,
+    /// Wrong public-link keys or passwords allowed per link per window.
+    pub link_failures_per_link: Option<u32>,
+    /// Wrong public-link keys or passwords allowed per client address per window.
+    pub link_failures_per_address: Option<u32>,
+    /// The rate-limit window of wrong link keys, in minutes.
+    pub link_failure_window_minutes: Option<u64>,
+    /// Active takedowns after which an account may no longer create links (0: never).
+    pub repeat_infringer_threshold: Option<u32>,
+    /// Abuse reports accepted per client address per link-failure window.
+    pub abuse_reports_per_address: Option<u32>,
 }
 
 impl FileConfig {
@@ -69,6 +84,19 @@ pub struct Settings {
     pub chunk_timeout: Duration,
     /// How often the cleanup task runs.
     pub cleanup_interval: Duration,
+    /// Public links (PROTOCOL.md §10.4): wrong access tokens allowed per link, and per client
+    /// address, within one window before `429 rate_limited`.
+    pub link_failures_per_link: u32,
+    pub link_failures_per_address: u32,
+    pub link_failure_window: Duration,
+    /// How long a download ticket of a public link stays valid.
+    pub link_ticket_ttl: Duration,
+    /// Repeat-infringer policy: an account with this many active takedowns may not create
+    /// links until enough are reinstated (0: off). Applied by the admin commands.
+    pub repeat_infringer_threshold: u32,
+    /// `POST /api/v1/abuse` requests allowed per client address within one
+    /// `link_failure_window` before `429 rate_limited`.
+    pub abuse_reports_per_address: u32,
 }
 
 impl Default for Settings {
@@ -80,6 +108,12 @@ impl Default for Settings {
             json_timeout: Duration::from_secs(60),
             chunk_timeout: Duration::from_secs(300),
             cleanup_interval: Duration::from_secs(60),
+            link_failures_per_link: DEFAULT_LINK_FAILURES_PER_LINK,
+            link_failures_per_address: DEFAULT_LINK_FAILURES_PER_ADDRESS,
+            link_failure_window: Duration::from_secs(DEFAULT_LINK_FAILURE_WINDOW_MINUTES * 60),
+            link_ticket_ttl: Duration::from_secs(6 * 3_600),
+            repeat_infringer_threshold: DEFAULT_REPEAT_INFRINGER_THRESHOLD,
+            abuse_reports_per_address: DEFAULT_ABUSE_REPORTS_PER_ADDRESS,
         }
     }
 }
@@ -119,6 +153,29 @@ impl ServerConfig {
         if hours > 87_600 {
             return Err(ConfigError::TooLarge("upload_ttl_hours"));
         }
+        let per_link = positive(
+            file.link_failures_per_link.map(u64::from),
+            u64::from(DEFAULT_LINK_FAILURES_PER_LINK),
+            "link_failures_per_link",
+        )?;
+        let per_address = positive(
+            file.link_failures_per_address.map(u64::from),
+            u64::from(DEFAULT_LINK_FAILURES_PER_ADDRESS),
+            "link_failures_per_address",
+        )?;
+        let window_minutes = positive(
+            file.link_failure_window_minutes,
+            DEFAULT_LINK_FAILURE_WINDOW_MINUTES,
+            "link_failure_window_minutes",
+        )?;
+        if window_minutes > 10_080 {
+            return Err(ConfigError::TooLarge("link_failure_window_minutes"));
+        }
+        let abuse_reports = positive(
+            file.abuse_reports_per_address.map(u64::from),
+            u64::from(DEFAULT_ABUSE_REPORTS_PER_ADDRESS),
+            "abuse_reports_per_address",
+        )?;
         Ok(ServerConfig {
             listen: cli
                 .listen
@@ -132,6 +189,14 @@ impl ServerConfig {
             settings: Settings {
                 session_ttl: Duration::from_secs(days * 86_400),
                 upload_ttl: Duration::from_secs(hours * 3_600),
+                // Both came from u32 values, so they fit.
+                link_failures_per_link: u32::try_from(per_link).unwrap_or(u32::MAX),
+                link_failures_per_address: u32::try_from(per_address).unwrap_or(u32::MAX),
+                link_failure_window: Duration::from_secs(window_minutes * 60),
+                repeat_infringer_threshold: file
+                    .repeat_infringer_threshold
+                    .unwrap_or(DEFAULT_REPEAT_INFRINGER_THRESHOLD),
+                abuse_reports_per_address: u32::try_from(abuse_reports).unwrap_or(u32::MAX),
                 ..Settings::default()
             },
         })
@@ -163,7 +228,9 @@ mod tests {
     fn command_line_beats_file() {
         let file = FileConfig::parse(
             "listen = \"0.0.0.0:9000\"\ndata = \"/srv/coffer\"\nsession_ttl_days = 7\n\
-             upload_ttl_hours = 2\nlog_format = \"json\"\n",
+             upload_ttl_hours = 2\nlog_format = \"json\"\nlink_failures_per_link = 3\n\
+             link_failures_per_address = 5\nlink_failure_window_minutes = 1\n\
+             repeat_infringer_threshold = 0\nabuse_reports_per_address = 4\n",
         )
         .unwrap();
         let cli = CliOverrides {
@@ -176,6 +243,21 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.settings.session_ttl, Duration::from_secs(7 * 86_400));
         assert_eq!(config.settings.upload_ttl, Duration::from_secs(7_200));
+        assert_eq!(
+            (
+                config.settings.link_failures_per_link,
+                config.settings.link_failures_per_address,
+                config.settings.link_failure_window,
+            ),
+            (3, 5, Duration::from_secs(60))
+        );
+        assert_eq!(
+            (
+                config.settings.repeat_infringer_threshold,
+                config.settings.abuse_reports_per_address
+            ),
+            (0, 4)
+        );
     }
 
     #[test]
@@ -189,6 +271,14 @@ mod tests {
         assert_eq!(
             ServerConfig::resolve(CliOverrides::default(), zero),
             Err(ConfigError::Zero("session_ttl_days"))
+        );
+        let zero = FileConfig {
+            link_failures_per_link: Some(0),
+            ..FileConfig::default()
+        };
+        assert_eq!(
+            ServerConfig::resolve(CliOverrides::default(), zero),
+            Err(ConfigError::Zero("link_failures_per_link"))
         );
     }
 }

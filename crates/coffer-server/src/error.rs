@@ -11,7 +11,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use coffer_api::{ErrorCode, Problem};
+use coffer_api::{ErrorCode, LinkState, Problem};
 use coffer_store::StoreError;
 use std::borrow::Cow;
 
@@ -20,6 +20,8 @@ use std::borrow::Cow;
 pub struct ApiError {
     code: ErrorCode,
     detail: Cow<'static, str>,
+    /// Seconds for the `retry-after` header (`429 rate_limited`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,7 +29,29 @@ impl ApiError {
         ApiError {
             code,
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// `429 rate_limited`, to be retried after `seconds` (at least 1).
+    pub fn rate_limited(seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(ErrorCode::RateLimited, "too many attempts; retry later")
+        }
+    }
+
+    /// The `410` a public link in `state` answers with (`link_revoked`, …).
+    pub fn link_inactive(state: LinkState) -> ApiError {
+        let (code, detail) = match state {
+            LinkState::Revoked => (ErrorCode::LinkRevoked, "the link was revoked by its owner"),
+            LinkState::TakenDown => (ErrorCode::LinkTakenDown, "the link was taken down"),
+            LinkState::Gone => (ErrorCode::LinkGone, "what the link pointed to was deleted"),
+            LinkState::Expired => (ErrorCode::LinkExpired, "the link has expired"),
+            LinkState::Exhausted => (ErrorCode::LinkExhausted, "the link's downloads are used up"),
+            LinkState::Active => return ApiError::internal(&"an active link was refused"),
+        };
+        ApiError::new(code, detail)
     }
 
     pub fn bad_request(detail: impl Into<Cow<'static, str>>) -> ApiError {
@@ -50,10 +74,10 @@ impl ApiError {
 
     /// The same error about file `index` (from 0) of a batch.
     pub fn in_file(self, index: usize) -> ApiError {
-        ApiError::new(
-            self.code,
-            format!("file {index} of the batch: {}", self.detail),
-        )
+        ApiError {
+            detail: format!("file {index} of the batch: {}", self.detail).into(),
+            ..self
+        }
     }
 }
 
@@ -71,6 +95,9 @@ impl IntoResponse for ApiError {
         );
         if self.code == ErrorCode::Unauthorized {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -108,6 +135,8 @@ impl From<StoreError> for ApiError {
                 C::ChunkListMismatch,
                 "the chunk list hash does not match the stored chunks",
             ),
+            StoreError::LinksSuspended => (C::LinksSuspended, "this account may not create links"),
+            StoreError::LinkInactive(state) => return ApiError::link_inactive(state),
             StoreError::OutOfRange(what) => {
                 return ApiError::bad_request(format!("{what} is out of range"));
             }
@@ -169,6 +198,15 @@ mod tests {
             (StoreError::UploadExpired, ErrorCode::UploadExpired),
             (StoreError::Corrupt("x"), ErrorCode::Internal),
             (StoreError::OutOfRange("size"), ErrorCode::BadRequest),
+            (StoreError::LinksSuspended, ErrorCode::LinksSuspended),
+            (
+                StoreError::LinkInactive(LinkState::Exhausted),
+                ErrorCode::LinkExhausted,
+            ),
+            (
+                StoreError::LinkInactive(LinkState::Gone),
+                ErrorCode::LinkGone,
+            ),
         ];
         for (store, code) in cases {
             assert_eq!(ApiError::from(store).code(), code);
@@ -192,5 +230,12 @@ mod tests {
             (problem.code, problem.status),
             (ErrorCode::Unauthorized, 401)
         );
+    }
+
+    #[test]
+    fn rate_limits_say_when_to_retry() {
+        let response = ApiError::rate_limited(0).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 }

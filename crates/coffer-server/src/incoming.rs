@@ -7,9 +7,9 @@
 
 use crate::error::ApiError;
 use coffer_api::{
-    B64, CommitUpload, CreateUpload, Id, KeyContainer, NewNode, SmallFile, UpdateNode,
+    B64, CommitUpload, CreateUpload, Id, ImportFile, KeyContainer, NewNode, SmallFile, UpdateNode,
 };
-use coffer_store::{NewFolder, NewSmallFile, NewUpload, NodeUpdate, UploadCommit};
+use coffer_store::{ImportedFile, NewFolder, NewSmallFile, NewUpload, NodeUpdate, UploadCommit};
 
 const AUTHOR_KEY_LEN: usize = 32;
 const SIGNATURE_LEN: usize = 64;
@@ -257,6 +257,42 @@ fn bounded(field: &'static str, value: &B64, max: usize) -> Result<(), ApiError>
         )));
     }
     Ok(())
+}
+
+/// A file imported from link `link_id` (PROTOCOL.md §10.5), checked on its face; the store
+/// checks its content fields against the source's.
+pub fn imported_file(link_id: Id, file: ImportFile) -> Result<ImportedFile, ApiError> {
+    exact("name_tag", &file.name_tag, NAME_TAG_LEN)?;
+    exact("header", &file.header, coffer_crypto::HEADER_LEN)?;
+    exact("author_key", &file.author_key, AUTHOR_KEY_LEN)?;
+    exact("signature", &file.signature, SIGNATURE_LEN)?;
+    bounded("wrapped_key", &file.wrapped_key, MAX_WRAPPED_KEY)?;
+    bounded(
+        "encrypted_attributes",
+        &file.encrypted_attributes,
+        MAX_ATTRIBUTES,
+    )?;
+    check_geometry(file.chunk_size, file.ciphertext_size, file.chunk_count)?;
+    let chunk_list_hash = <[u8; HASH_LEN]>::try_from(&file.chunk_list_hash[..])
+        .map_err(|_| ApiError::bad_request("chunk_list_hash must be 32 bytes"))?;
+    Ok(ImportedFile {
+        link_id,
+        source_node: file.source_node_id,
+        source_version: file.source_version_id,
+        node_id: file.node_id,
+        parent_id: file.parent_id,
+        version_id: file.version_id,
+        name_tag: file.name_tag.0,
+        wrapped_key: file.wrapped_key.0,
+        encrypted_attributes: file.encrypted_attributes.0,
+        author_key: file.author_key.0,
+        signature: file.signature.0,
+        header: file.header.0,
+        chunk_size: file.chunk_size,
+        ciphertext_size: file.ciphertext_size,
+        chunk_count: file.chunk_count,
+        chunk_list_hash,
+    })
 }
 
 #[cfg(test)]

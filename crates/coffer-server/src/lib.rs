@@ -16,6 +16,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod admin;
 mod auth;
 mod background;
 pub mod cleanup;
@@ -23,6 +24,8 @@ pub mod config;
 mod error;
 mod extract;
 mod incoming;
+mod link_access;
+mod link_attempts;
 pub mod openapi;
 mod outgoing;
 mod routes;
@@ -47,7 +50,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_cleanup, stopped) = tokio::sync::watch::channel(false);
     let cleanup = tokio::spawn(cleanup::run(state.clone(), stopped));
-    let served = axum::serve(listener, router(state))
+    // Connection info gives handlers the client address (rate limits of public links).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_cleanup.send(true);

@@ -2,8 +2,11 @@
 //!
 //! Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a startup or runtime failure,
 //! 2 on a usage error (from clap). `check`: 0 when the store is consistent (garbage is fine), 1
-//! when it found errors or could not read the store.
+//! when it found errors or could not read the store. `admin`: 0 on success, 1 on an error or
+//! when `admin abuse verify` finds that a report does not verify.
 #![forbid(unsafe_code)]
+
+mod admin_cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -23,7 +26,9 @@ struct Cli {
     /// Data directory: database and blobs [default: ./coffer-data]
     #[arg(long, env = "COFFER_DATA", global = true)]
     data: Option<PathBuf>,
-    /// TOML config file (keys: listen, data, session_ttl_days, upload_ttl_hours, log_format)
+    /// TOML config file (keys: listen, data, session_ttl_days, upload_ttl_hours, log_format,
+    /// link_failures_per_link, link_failures_per_address, link_failure_window_minutes,
+    /// repeat_infringer_threshold, abuse_reports_per_address)
     #[arg(long, env = "COFFER_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Log format on stderr [default: text]
@@ -46,6 +51,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Operator commands on the same data directory (safe while the server runs): takedowns,
+    /// reinstatements, abuse reports, the transparency report.
+    Admin {
+        #[command(subcommand)]
+        command: admin_cli::AdminCommand,
+    },
 }
 
 fn main() {
@@ -53,6 +64,7 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Openapi) => print_openapi().map(|()| true),
         Some(Command::Check { json }) => check(&cli, *json),
+        Some(Command::Admin { command }) => admin(&cli, command),
         Some(Command::Serve) | None => run(cli).map(|()| true),
     };
     match result {
@@ -91,6 +103,21 @@ fn check(cli: &Cli, json: bool) -> anyhow::Result<bool> {
     };
     print_stdout(&text)?;
     Ok(report.is_consistent())
+}
+
+/// Runs an admin command on the configured data directory and prints its output.
+fn admin(cli: &Cli, command: &admin_cli::AdminCommand) -> anyhow::Result<bool> {
+    let config = load_config(cli)?;
+    let (text, ok) = tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(async {
+            let admin = coffer_server::admin::Admin::open(&config.data, &config.settings).await?;
+            let done = admin_cli::run(&admin, command).await;
+            admin.meta.close().await;
+            done
+        })?;
+    print_stdout(&text)?;
+    Ok(ok)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -2,10 +2,12 @@
 //! wire types' `ToSchema` derives — never written by hand. `docs/openapi.json` is this output
 //! (`coffer-server openapi > docs/openapi.json`); a test fails when the two differ.
 
-use crate::routes::{accounts, chunks, meta, nodes, uploads};
+use crate::routes::{
+    abuse, accounts, chunks, imports, link_page, links, meta, nodes, public_links, uploads,
+};
 use coffer_api::Problem;
 use std::sync::OnceLock;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -42,6 +44,19 @@ use utoipa::{Modify, OpenApi};
         uploads::commit_upload,
         uploads::commit_small_files,
         chunks::put_chunk,
+        links::create_link,
+        links::list_links,
+        links::get_link,
+        links::revoke_link,
+        imports::import_file,
+        public_links::link_info,
+        public_links::open_link,
+        public_links::link_node,
+        public_links::link_children,
+        public_links::create_download,
+        public_links::link_chunk,
+        link_page::link_page,
+        abuse::report_abuse,
     ),
     components(schemas(Problem, coffer_api::ErrorCode)),
     modifiers(&BearerAndProblems),
@@ -50,11 +65,16 @@ use utoipa::{Modify, OpenApi};
         (name = "accounts", description = "OPAQUE signup and login, sessions, the account"),
         (name = "nodes", description = "The encrypted file tree and chunk downloads"),
         (name = "uploads", description = "Resumable upload sessions and chunk uploads"),
+        (name = "links", description = "The owner's public links: create, list, revoke"),
+        (name = "public links", description = "Reading through a public link, without an account \
+            (PROTOCOL.md §10.4)"),
+        (name = "abuse", description = "Reporting a public link to the operator (PROTOCOL.md §11)"),
     ),
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer security scheme, and to every operation a `default` response: the
+/// Adds the security schemes (bearer tokens; a public link's access token and download ticket,
+/// both in the Authorization header), and to every operation a `default` response: the
 /// problem+json error every route may return.
 struct BearerAndProblems;
 
@@ -64,6 +84,20 @@ impl Modify for BearerAndProblems {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        let authorization = |description: &str| {
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                description,
+            )))
+        };
+        components.add_security_scheme(
+            "link",
+            authorization("`CofferLink <base64url access token>` (PROTOCOL.md §10.2)"),
+        );
+        components.add_security_scheme(
+            "ticket",
+            authorization("`CofferTicket <base64url download ticket>` (PROTOCOL.md §10.4)"),
         );
         let problem = ResponseBuilder::new()
             .description("An error, with a stable `code` (see ErrorCode)")
@@ -123,7 +157,7 @@ mod tests {
     fn every_route_is_documented_with_errors() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 18);
+        assert_eq!(paths.len(), 29);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 assert!(op["responses"]["default"].is_object(), "{method} {path}");

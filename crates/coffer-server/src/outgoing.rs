@@ -1,8 +1,13 @@
 //! Store records turned into response bodies.
 
 use crate::error::ApiError;
-use coffer_api::{AccountInfo, B64, ContentInfo, KeyContainer, Node, Upload, Usage};
-use coffer_store::{AccountRecord, NodeRecord, UploadRecord, UsageRecord};
+use coffer_api::{
+    AccountInfo, B64, ContentInfo, KeyContainer, Link, LinkPassword, LinkTakedown, Node,
+    PublicLinkInfo, Upload, Usage,
+};
+use coffer_store::{
+    AccountRecord, LinkPasswordRecord, LinkRecord, NodeRecord, UploadRecord, UsageRecord,
+};
 
 pub fn node(record: NodeRecord) -> Node {
     Node {
@@ -67,5 +72,44 @@ pub fn usage(record: UsageRecord) -> Usage {
         files: record.files,
         folders: record.folders,
         pending_upload_bytes: record.pending_upload_bytes,
+    }
+}
+
+/// A link as its owner sees it, its state computed at `now`.
+pub fn link(record: LinkRecord, now: i64) -> Link {
+    Link {
+        id: record.id,
+        node_id: record.node_id,
+        state: record.state(now),
+        password: record.password.is_some(),
+        expires_at: record.expires_at,
+        max_downloads: record.max_downloads,
+        downloads: record.downloads,
+        created_at: record.created_at,
+        revoked_at: record.revoked_at,
+        // The claimant lives with the takedown itself: `routes::links` fills it in.
+        takedown: record.takedown.map(|(id, at)| LinkTakedown {
+            id,
+            at,
+            claimant: None,
+        }),
+    }
+}
+
+/// What anyone holding the link id may learn: enough to derive the access token.
+pub fn public_link(record: LinkRecord) -> PublicLinkInfo {
+    PublicLinkInfo {
+        id: record.id,
+        password: record.password.map(link_password),
+        expires_at: record.expires_at,
+    }
+}
+
+fn link_password(record: LinkPasswordRecord) -> LinkPassword {
+    LinkPassword {
+        salt: B64(record.salt),
+        iterations: record.iterations,
+        memory_kib: record.memory_kib,
+        parallelism: record.parallelism,
     }
 }

@@ -4,6 +4,7 @@
 //! metadata, `blobs/` the encrypted chunks.
 
 use crate::config::Settings;
+use crate::link_attempts::LinkAttempts;
 use crate::session_cache::SessionCache;
 use coffer_crypto::ServerSetup;
 use coffer_store::{BlobStore, MetaStore, StoreError};
@@ -32,6 +33,8 @@ pub struct AppState {
     pub(crate) cleanup_wake: Arc<Notify>,
     /// Sessions the database confirmed a moment ago.
     pub(crate) sessions: Arc<SessionCache>,
+    /// Link-key checks in progress (rate limiting, `link_attempts.rs`).
+    pub(crate) link_attempts: Arc<LinkAttempts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +71,7 @@ impl AppState {
             opaque: Arc::new(opaque),
             cleanup_wake: Arc::new(Notify::new()),
             sessions: Arc::new(SessionCache::default()),
+            link_attempts: Arc::new(LinkAttempts::default()),
         })
     }
 }

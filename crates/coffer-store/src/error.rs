@@ -1,6 +1,6 @@
 //! The store's error type.
 //!
-//! Policy: the domain variants (`NotFound` … `ChunkListMismatch`) are permanent answers about the
+//! Policy: the domain variants (`NotFound` … `LinkInactive`) are permanent answers about the
 //! request: retrying the same call gives the same answer until the data changes. `NotFound` covers
 //! both "missing" and "owned by another account", on purpose. `Database`, `Blob` and `Io` are
 //! infrastructure failures and may be temporary (a locked database, a full disk, an unreachable
@@ -37,6 +37,11 @@ pub enum StoreError {
     UploadExpired,
     #[error("the chunk list hash does not match the stored chunks")]
     ChunkListMismatch,
+    #[error("the account may not create links")]
+    LinksSuspended,
+    /// The public link is not active (revoked, taken down, gone, expired or exhausted).
+    #[error("the link is {0:?}")]
+    LinkInactive(coffer_api::LinkState),
     #[error("value out of the storable range: {0}")]
     OutOfRange(&'static str),
     #[error("stored data is corrupt: {0}")]

@@ -36,5 +36,5 @@ pub use check::{
     Tally, VersionOwner, check_consistency,
 };
 pub use error::{Result, StoreError};
-pub use meta::{BatchError, MetaStore};
+pub use meta::{BatchError, MAX_LINK_DEPTH, MetaStore};
 pub use records::*;

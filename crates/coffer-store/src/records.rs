@@ -3,7 +3,7 @@
 //! Byte fields are opaque to the store (ciphertexts, signatures, OPAQUE records); the store only
 //! keeps them and hands them back. Times are Unix milliseconds of the server's clock.
 
-pub use coffer_api::{Id, NodeKind};
+pub use coffer_api::{Id, LinkState, NodeKind};
 
 /// A BLAKE3 hash (chunk hashes, chunk list hashes).
 pub type Hash = [u8; 32];
@@ -254,4 +254,213 @@ pub struct SweepReport {
     pub sessions: u64,
     pub uploads_expired: u64,
     pub uploads_forgotten: u64,
+    /// Expired download tickets of public links.
+    pub link_tickets: u64,
+}
+
+/// The Argon2id parameters and salt of a password-protected link (PROTOCOL.md §10.2); the
+/// server only keeps them for recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPasswordRecord {
+    pub salt: Vec<u8>,
+    pub iterations: u32,
+    pub memory_kib: u32,
+    pub parallelism: u32,
+}
+
+/// A public link to create ([`crate::MetaStore::create_link`]); the caller checked the sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLinkRecord {
+    /// Chosen by the client.
+    pub id: Id,
+    pub node_id: Id,
+    pub sealed_key: Vec<u8>,
+    pub access_hash: Hash,
+    pub password: Option<LinkPasswordRecord>,
+    pub expires_at: Option<i64>,
+    pub max_downloads: Option<u64>,
+}
+
+/// A public link as stored, with whether its node still exists in its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub id: Id,
+    pub account_id: Id,
+    pub node_id: Id,
+    pub sealed_key: Vec<u8>,
+    pub access_hash: Hash,
+    pub password: Option<LinkPasswordRecord>,
+    pub expires_at: Option<i64>,
+    pub max_downloads: Option<u64>,
+    pub downloads: u64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    /// The takedown in force: its id and when it was applied.
+    pub takedown: Option<(Id, i64)>,
+    /// False once the node was deleted (or, corruptly, belongs to another account).
+    pub node_exists: bool,
+}
+
+impl LinkRecord {
+    /// The link's state at `now`. When several apply, the one the owner can do least about
+    /// wins: revoked, taken down, gone, expired, exhausted — in that order.
+    pub fn state(&self, now: i64) -> LinkState {
+        if self.revoked_at.is_some() {
+            LinkState::Revoked
+        } else if self.takedown.is_some() {
+            LinkState::TakenDown
+        } else if !self.node_exists {
+            LinkState::Gone
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            LinkState::Expired
+        } else if self.max_downloads.is_some_and(|max| self.downloads >= max) {
+            LinkState::Exhausted
+        } else {
+            LinkState::Active
+        }
+    }
+}
+
+/// Wrong access tokens counted under one rate-limit key in the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureWindow {
+    pub failures: u32,
+    /// When the window began (Unix ms); meaningless when `failures` is 0.
+    pub window_start: i64,
+}
+
+/// What a takedown disables: one link, or a node (every link to it, and its content inside
+/// any folder link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TakedownKind {
+    Link,
+    Node,
+}
+
+impl TakedownKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TakedownKind::Link => "link",
+            TakedownKind::Node => "node",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<TakedownKind> {
+        match s {
+            "link" => Some(TakedownKind::Link),
+            "node" => Some(TakedownKind::Node),
+            _ => None,
+        }
+    }
+}
+
+/// A notice to act on ([`crate::MetaStore::create_takedown`]); the caller bounded the texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTakedown {
+    pub id: Id,
+    pub kind: TakedownKind,
+    /// The link id or the node id.
+    pub target_id: Id,
+    pub notice: String,
+    pub claimant: Option<String>,
+}
+
+/// A takedown as stored. Active while `reinstated_at` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakedownRecord {
+    pub id: Id,
+    pub kind: TakedownKind,
+    pub target_id: Id,
+    /// The owner of the target when the notice was acted on.
+    pub account_id: Id,
+    pub notice: String,
+    pub claimant: Option<String>,
+    pub created_at: i64,
+    pub reinstated_at: Option<i64>,
+    /// Why it was reinstated.
+    pub reason: Option<String>,
+    /// The links it disabled when applied.
+    pub links: Vec<Id>,
+}
+
+/// An abuse report to store ([`crate::MetaStore::create_abuse_report`]); the caller bounded
+/// the texts and the secret's length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAbuseReport {
+    pub id: Id,
+    pub link_id: Id,
+    pub reason: String,
+    pub contact: Option<String>,
+    pub link_secret: Option<zeroize::Zeroizing<Vec<u8>>>,
+    pub link_password: Option<zeroize::Zeroizing<String>>,
+}
+
+/// An abuse report as stored, with the outcome of its last verification.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AbuseReportRecord {
+    pub id: Id,
+    pub link_id: Id,
+    pub reason: String,
+    pub contact: Option<String>,
+    pub link_secret: Option<zeroize::Zeroizing<Vec<u8>>>,
+    pub link_password: Option<zeroize::Zeroizing<String>>,
+    pub created_at: i64,
+    /// When it was last verified, whether that succeeded, and its one-line summary.
+    pub verification: Option<AbuseVerification>,
+}
+
+/// The outcome of `admin abuse verify` on a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbuseVerification {
+    pub at: i64,
+    pub verified: bool,
+    pub summary: String,
+}
+
+impl std::fmt::Debug for AbuseReportRecord {
+    // Never the secret or the password: either could end up in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AbuseReportRecord")
+            .field("id", &self.id)
+            .field("link_id", &self.link_id)
+            .field("created_at", &self.created_at)
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for NewAbuseReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAbuseReport")
+            .field("id", &self.id)
+            .field("link_id", &self.link_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file imported from a public link (PROTOCOL.md §10.5): a new node in the importer's drive
+/// that reads the chunks of the source file's current version instead of its own, so no byte
+/// is uploaded again. [`crate::MetaStore::import_file`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedFile {
+    /// The link it comes through (its download count moves by one).
+    pub link_id: Id,
+    /// The source file, inside the link's subtree (checked by the caller), and the version of
+    /// it the client read: refused with `RevisionConflict` when it is no longer current.
+    pub source_node: Id,
+    pub source_version: Id,
+    /// The new node's signed record; its content fields must be byte-equal to the source's.
+    pub node_id: Id,
+    pub parent_id: Id,
+    pub version_id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub encrypted_attributes: Vec<u8>,
+    pub author_key: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub header: Vec<u8>,
+    pub chunk_size: u32,
+    pub ciphertext_size: u64,
+    pub chunk_count: u64,
+    pub chunk_list_hash: Hash,
 }

@@ -4,10 +4,15 @@ use super::{print_json, print_lines};
 use crate::context::Context;
 use crate::output::{JsonEntry, human_size, long_line, tree_lines};
 use anyhow::Result;
+use coffer_client::Entry;
 use std::io::Write;
 
 pub async fn ls(ctx: &Context, path: &str, long: bool, json: bool) -> Result<()> {
-    let entries = ctx.drive()?.ls(path).await?;
+    print_entries(&ctx.drive()?.ls(path).await?, long, json)
+}
+
+/// A listing as `ls` prints it: names, `-l` lines or JSON.
+pub fn print_entries(entries: &[Entry], long: bool, json: bool) -> Result<()> {
     if json {
         let items: Vec<_> = entries.iter().map(JsonEntry::of).collect();
         return print_json(&items);
@@ -17,7 +22,7 @@ pub async fn ls(ctx: &Context, path: &str, long: bool, json: bool) -> Result<()>
     }
     // `short_line` for each entry, without a String per line: folders run to 100,000 entries.
     let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
-    for entry in &entries {
+    for entry in entries {
         out.write_all(entry.name.as_bytes())?;
         out.write_all(if entry.is_folder() { b"/\n" } else { b"\n" })?;
     }

@@ -3,12 +3,15 @@
 mod account;
 mod browse;
 mod edit;
+mod link;
+mod public_link;
 mod transfer;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, LinkCommand};
 use crate::context::Context;
 use anyhow::Result;
 use clap::CommandFactory;
+use coffer_client::LinkUrl;
 use std::io::Write;
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -24,17 +27,41 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Logout => account::logout(&ctx).await,
         Command::Whoami { json } => account::whoami(&ctx, json).await,
         Command::Put { recursive, paths } => transfer::put(&ctx, recursive, paths).await,
+        Command::Get { src, dest, .. } if LinkUrl::is_link(&src) => {
+            public_link::get(&ctx, &src, &dest).await
+        }
         Command::Get {
             recursive,
             src,
             dest,
         } => transfer::get(&ctx, recursive, &src, &dest).await,
+        Command::Report {
+            url,
+            reason,
+            contact,
+            include_key,
+        } => public_link::report(&ctx, &url, reason, contact, include_key).await,
+        Command::Import { url, dest, json } => public_link::import(&ctx, &url, &dest, json).await,
+        Command::Ls { long, json, path } if LinkUrl::is_link(&path) => {
+            public_link::ls(&ctx, &path, long, json).await
+        }
         Command::Ls { long, json, path } => browse::ls(&ctx, &path, long, json).await,
         Command::Tree { json, path } => browse::tree(&ctx, &path, json).await,
         Command::Df { json } => browse::df(&ctx, json).await,
         Command::Mkdir { parents, paths } => edit::mkdir(&ctx, parents, &paths).await,
         Command::Mv { src, dest } => edit::mv(&ctx, &src, &dest).await,
         Command::Rm { recursive, paths } => edit::rm(&ctx, recursive, &paths).await,
+        Command::Link { command } => match command {
+            LinkCommand::Create {
+                path,
+                expires,
+                max_downloads,
+                password,
+                json,
+            } => link::create(&ctx, &path, expires, max_downloads, password, json).await,
+            LinkCommand::List { json } => link::list(&ctx, json).await,
+            LinkCommand::Revoke { id } => link::revoke(&ctx, &id).await,
+        },
         Command::Completions { shell } => completions(shell),
     }
 }

@@ -9,7 +9,7 @@ use coffer_client::{CancelToken, ClientError, Drive, TransferOptions};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-fn options(ctx: &Context) -> TransferOptions {
+pub(super) fn options(ctx: &Context) -> TransferOptions {
     TransferOptions {
         progress: progress::sink(ctx.chatty()),
         ..TransferOptions::default()
@@ -17,7 +17,7 @@ fn options(ctx: &Context) -> TransferOptions {
 }
 
 /// Runs `op`; on Ctrl-C asks it to stop at the next chunk and waits for it to do so.
-async fn cancellable<T>(
+pub(super) async fn cancellable<T>(
     cancel: &CancelToken,
     op: impl Future<Output = coffer_client::Result<T>>,
 ) -> coffer_client::Result<T> {

@@ -1,6 +1,7 @@
 //! The real `coffer` binary against an in-process server, with a temporary config directory.
 
 mod errors;
+mod links;
 mod server;
 mod workflow;
 

@@ -4,6 +4,7 @@
 //! bounded body reads (a hostile server cannot make the client buffer without limit) and
 //! retries with backoff (see [`retry`]). The typed route methods live in [`routes`].
 
+mod links;
 mod retry;
 mod routes;
 
@@ -23,13 +24,15 @@ const MAX_JSON_BODY: usize = 64 << 20;
 /// Largest problem document read for an error message.
 const MAX_PROBLEM_BODY: usize = 64 << 10;
 
-/// A connection to one coffer server, with or without a session token.
+/// A connection to one coffer server, with or without credentials.
 #[derive(Clone)]
 pub(crate) struct Api {
     client: reqwest::Client,
     /// e.g. `http://127.0.0.1:8080/api/v1`
     base: Arc<str>,
-    token: Option<Arc<Zeroizing<String>>>,
+    /// The whole `Authorization` value: `Bearer <token>` for a session, `CofferLink <access>`
+    /// or `CofferTicket <ticket>` for a public link (PROTOCOL.md §10.4).
+    authorization: Option<Arc<Zeroizing<String>>>,
 }
 
 /// A request to send: method, path below the API prefix, and how to fill it in.
@@ -63,14 +66,20 @@ impl Api {
         Ok(Api {
             client,
             base: format!("{server}{API_PREFIX}").into(),
-            token: None,
+            authorization: None,
         })
     }
 
-    /// The same connection, authenticated with `token`.
+    /// The same connection, authenticated with the session `token`.
     pub(crate) fn with_token(&self, token: &str) -> Api {
+        self.with_authorization("Bearer", token)
+    }
+
+    /// The same connection, sending `Authorization: <scheme> <credential>` (a link's access
+    /// token or a download ticket, base64url).
+    pub(crate) fn with_authorization(&self, scheme: &str, credential: &str) -> Api {
         Api {
-            token: Some(Arc::new(Zeroizing::new(token.to_owned()))),
+            authorization: Some(Arc::new(Zeroizing::new(format!("{scheme} {credential}")))),
             ..self.clone()
         }
     }
@@ -81,8 +90,8 @@ impl Api {
         let mut attempt = 0;
         loop {
             let mut request = self.client.request(call.method.clone(), &url);
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token.as_str());
+            if let Some(value) = &self.authorization {
+                request = request.header(reqwest::header::AUTHORIZATION, sensitive(value)?);
             }
             let (error, failure, hint) = match (call.build)(request).send().await {
                 Ok(response) if response.status().is_success() => {
@@ -118,7 +127,7 @@ impl Api {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                None => return Err(error),
+                None => return Err(error.with_retry_after(hint)),
             }
         }
     }
@@ -164,6 +173,14 @@ impl Api {
         .await
         .map(drop)
     }
+}
+
+/// A header value marked sensitive (kept out of reqwest's `Debug` output).
+fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
+    let mut header = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| ClientError::Protocol("a credential that is not a header value".into()))?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 fn encode_json(body: Option<&(impl serde::Serialize + Sync)>) -> Result<Option<Bytes>> {

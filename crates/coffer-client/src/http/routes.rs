@@ -159,19 +159,14 @@ impl Api {
         self.empty(Method::DELETE, path, Idempotence::Once).await
     }
 
-    /// One chunk of a node's current version, at most `max_len` bytes.
-    pub(crate) async fn chunk(
-        &self,
-        node: Id,
-        version: Id,
-        index: u64,
-        max_len: usize,
-    ) -> Result<Bytes> {
+    /// One chunk, at most `max_len` bytes, from `path` (the owner's chunk route or a public
+    /// link's: [`crate::transfer::ChunkSource`] picks it).
+    pub(crate) async fn chunk(&self, path: String, max_len: usize) -> Result<Bytes> {
         let build = |r: RequestBuilder| r;
         let (_, body) = self
             .execute(Call {
                 method: Method::GET,
-                path: format!("/nodes/{node}/versions/{version}/chunks/{index}"),
+                path,
                 idempotence: Idempotence::Idempotent,
                 build: &build,
                 max_body: max_len,
@@ -271,7 +266,7 @@ impl Api {
 
 /// `?a=b&c=d` for the set fields of `params` (values are base64url or ids: URL-safe already,
 /// but encoded anyway so a cursor with other characters still travels intact).
-fn query_string(params: &ChildrenParams) -> String {
+pub(super) fn query_string(params: &ChildrenParams) -> String {
     let mut pairs = Vec::new();
     if let Some(tag) = &params.name_tag {
         pairs.push(format!("name_tag={}", url_encode(tag)));

@@ -8,13 +8,15 @@
 
 use super::partial::{ChunkWriter, PartialFile};
 use super::plain_hash::{ChunkHash, FileHash};
-use super::{TransferId, TransferOptions};
+use super::{BufferPool, TransferId, TransferOptions};
 use crate::drive::Drive;
 use crate::error::{ClientError, Result};
+use crate::http::Api;
 use crate::path::DrivePath;
 use crate::plan::{Local, plan_get_file};
 use crate::verify::VerifiedNode;
 use bytes::Bytes;
+use coffer_api::Id;
 use coffer_crypto::ContentDecryptor;
 use futures::StreamExt;
 use std::future::Future;
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// The per-chunk work of one download, shared by its chunk tasks.
@@ -130,6 +133,40 @@ fn hash_file(path: &Path, size: u64) -> Result<blake3::Hash> {
     Ok(hasher.finalize())
 }
 
+/// Where a download's chunks come from. The pipeline is the same for both; only the route
+/// and the credential differ.
+#[derive(Clone)]
+pub(crate) enum ChunkSource {
+    /// The owner's chunk route, with the session's bearer token.
+    Drive(Api),
+    /// A public link's chunk route, with an [`Api`] carrying the download ticket.
+    Link { api: Api, link: Id },
+}
+
+impl ChunkSource {
+    async fn fetch(&self, node: Id, version: Id, index: u64, max_len: usize) -> Result<Bytes> {
+        let (api, path) = match self {
+            ChunkSource::Drive(api) => (
+                api,
+                format!("/nodes/{node}/versions/{version}/chunks/{index}"),
+            ),
+            ChunkSource::Link { api, link } => (
+                api,
+                format!("/public/links/{link}/nodes/{node}/versions/{version}/chunks/{index}"),
+            ),
+        };
+        api.chunk(path, max_len).await
+    }
+}
+
+/// The memory budget every download of one client shares: permits for chunk buffers in
+/// flight, and spare buffers kept for reuse.
+#[derive(Clone)]
+pub(crate) struct ChunkBudget {
+    pub buffers: Arc<Semaphore>,
+    pub spare: Arc<BufferPool>,
+}
+
 impl Drive {
     /// Downloads the file at drive path `src` to `dest` (into it if it is a directory, like
     /// `cp`). Returns the local path written.
@@ -155,99 +192,117 @@ impl Drive {
         dest: &Path,
         opts: &TransferOptions,
     ) -> Result<()> {
-        let label = node.path.to_string();
-        let fail = |why: &str| ClientError::integrity(label.clone(), why.to_owned());
-        let content = node
-            .node
-            .content
-            .clone()
-            .ok_or_else(|| fail("a file without content"))?;
-        let size = node
-            .attrs
-            .size
-            .ok_or_else(|| fail("a file without a size"))?;
-        let decryptor = ContentDecryptor::new(
-            &node.key,
-            &node.id().0,
-            &content.version_id.0,
-            &content.header,
-        )
-        .map_err(|_| fail("the content header does not verify"))?;
-        let id = TransferId::next();
-        opts.progress
-            .file_started(id, &dest.display().to_string(), size);
-        let partial = PartialFile::create(dest, Arc::clone(&self.inner.spare_buffers))?;
-        let signed_blake3 = node.attrs.blake3.clone();
-        let plaintext = FileHash::new(size, decryptor.chunk_size());
-        let check = Arc::new(ChunkCheck {
-            hash_plaintext: signed_blake3.is_some() && plaintext.is_some(),
-            decryptor,
-            writer: partial.writer(),
-            label: label.clone(),
-            size,
-            count: content.chunk_count,
-        });
-        let mut tally = Tally {
-            hashes: Vec::with_capacity(usize::try_from(content.chunk_count).unwrap_or(0)),
-            plaintext,
-            written: 0,
-        };
-        let max_len = usize::try_from(content.chunk_size)
-            .unwrap_or(usize::MAX)
-            .saturating_add(coffer_crypto::TAG_LEN);
-        let (node_id, version_id) = (node.id(), content.version_id);
-        // Buffer permits are taken in index order, before a fetch starts: a download that holds
-        // any permit then holds the one of its lowest unfinished chunk, so transfers sharing the
-        // drive's buffers always make progress (taking them inside the fetches, in whatever
-        // order those ran, let later chunks hold every permit while the next one waited). A
-        // task returns its permit as soon as its chunk is written.
-        let buffers = Arc::clone(&self.inner.chunk_buffers);
-        let check_each = Arc::clone(&check);
-        let fetches = futures::stream::iter(0..content.chunk_count)
-            .then(move |index| {
-                let buffers = Arc::clone(&buffers);
-                async move {
-                    let permit = buffers
-                        .acquire_owned()
-                        .await
-                        .expect("invariant: the chunk buffer semaphore is never closed");
-                    (index, permit)
-                }
-            })
-            .map(|(index, permit)| {
-                let (api, check) = (self.api().clone(), Arc::clone(&check_each));
-                AbortOnDrop(tokio::spawn(async move {
-                    let bytes = api.chunk(node_id, version_id, index, max_len).await?;
-                    let done = tokio::task::spawn_blocking(move || check.accept(index, bytes))
-                        .await
-                        .map_err(|e| ClientError::Protocol(format!("chunk task failed: {e}")))?;
-                    drop(permit);
-                    done
-                }))
-            })
-            .buffered(opts.chunk_slots());
-        let mut fetches = std::pin::pin!(fetches);
-        // `buffered` yields in index order, which the chunk list and the plaintext hash need.
-        while let Some(done) = fetches.next().await {
-            opts.cancel.check()?;
-            let done = done?;
-            let len = done.len;
-            tally.add(done);
-            opts.progress.transferred(id, len);
-        }
-        tokio::task::spawn_blocking(move || {
-            tally.finish(
-                partial,
-                &check,
-                &content.chunk_list_hash,
-                signed_blake3.as_deref(),
-            )
-        })
-        .await
-        .map_err(|e| ClientError::Protocol(format!("finishing a download failed: {e}")))??;
-        opts.progress.file_finished(id);
-        Ok(())
+        let source = ChunkSource::Drive(self.api().clone());
+        download_file(node, dest, opts, &source, &self.budget()).await
     }
+
+    /// The drive's share of chunk buffers.
+    pub(crate) fn budget(&self) -> ChunkBudget {
+        ChunkBudget {
+            buffers: Arc::clone(&self.inner.chunk_buffers),
+            spare: Arc::clone(&self.inner.spare_buffers),
+        }
+    }
+}
+
+/// Downloads the verified file `node` to exactly `dest`, its chunks from `source`.
+pub(crate) async fn download_file(
+    node: &VerifiedNode,
+    dest: &Path,
+    opts: &TransferOptions,
+    source: &ChunkSource,
+    budget: &ChunkBudget,
+) -> Result<()> {
+    let label = node.path.to_string();
+    let fail = |why: &str| ClientError::integrity(label.clone(), why.to_owned());
+    let content = node
+        .node
+        .content
+        .clone()
+        .ok_or_else(|| fail("a file without content"))?;
+    let size = node
+        .attrs
+        .size
+        .ok_or_else(|| fail("a file without a size"))?;
+    // An imported file's header carries its origin's ids (PROTOCOL.md §10.5).
+    let (node_id, version_id) =
+        crate::origin::content_ids(&node.node, &node.attrs).map_err(fail)?;
+    let decryptor = ContentDecryptor::new(&node.key, &node_id.0, &version_id.0, &content.header)
+        .map_err(|_| fail("the content header does not verify"))?;
+    let id = TransferId::next();
+    opts.progress
+        .file_started(id, &dest.display().to_string(), size);
+    let partial = PartialFile::create(dest, Arc::clone(&budget.spare))?;
+    let signed_blake3 = node.attrs.blake3.clone();
+    let plaintext = FileHash::new(size, decryptor.chunk_size());
+    let check = Arc::new(ChunkCheck {
+        hash_plaintext: signed_blake3.is_some() && plaintext.is_some(),
+        decryptor,
+        writer: partial.writer(),
+        label: label.clone(),
+        size,
+        count: content.chunk_count,
+    });
+    let mut tally = Tally {
+        hashes: Vec::with_capacity(usize::try_from(content.chunk_count).unwrap_or(0)),
+        plaintext,
+        written: 0,
+    };
+    let max_len = usize::try_from(content.chunk_size)
+        .unwrap_or(usize::MAX)
+        .saturating_add(coffer_crypto::TAG_LEN);
+    let (node_id, version_id) = (node.id(), content.version_id);
+    // Buffer permits are taken in index order, before a fetch starts: a download that holds
+    // any permit then holds the one of its lowest unfinished chunk, so transfers sharing the
+    // drive's buffers always make progress (taking them inside the fetches, in whatever
+    // order those ran, let later chunks hold every permit while the next one waited). A
+    // task returns its permit as soon as its chunk is written.
+    let buffers = Arc::clone(&budget.buffers);
+    let check_each = Arc::clone(&check);
+    let fetches = futures::stream::iter(0..content.chunk_count)
+        .then(move |index| {
+            let buffers = Arc::clone(&buffers);
+            async move {
+                let permit = buffers
+                    .acquire_owned()
+                    .await
+                    .expect("invariant: the chunk buffer semaphore is never closed");
+                (index, permit)
+            }
+        })
+        .map(|(index, permit)| {
+            let (source, check) = (source.clone(), Arc::clone(&check_each));
+            AbortOnDrop(tokio::spawn(async move {
+                let bytes = source.fetch(node_id, version_id, index, max_len).await?;
+                let done = tokio::task::spawn_blocking(move || check.accept(index, bytes))
+                    .await
+                    .map_err(|e| ClientError::Protocol(format!("chunk task failed: {e}")))?;
+                drop(permit);
+                done
+            }))
+        })
+        .buffered(opts.chunk_slots());
+    let mut fetches = std::pin::pin!(fetches);
+    // `buffered` yields in index order, which the chunk list and the plaintext hash need.
+    while let Some(done) = fetches.next().await {
+        opts.cancel.check()?;
+        let done = done?;
+        let len = done.len;
+        tally.add(done);
+        opts.progress.transferred(id, len);
+    }
+    tokio::task::spawn_blocking(move || {
+        tally.finish(
+            partial,
+            &check,
+            &content.chunk_list_hash,
+            signed_blake3.as_deref(),
+        )
+    })
+    .await
+    .map_err(|e| ClientError::Protocol(format!("finishing a download failed: {e}")))??;
+    opts.progress.file_finished(id);
+    Ok(())
 }
 
 /// A spawned chunk fetch that is aborted if the download stops early.

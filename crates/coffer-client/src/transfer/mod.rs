@@ -21,7 +21,9 @@ mod source;
 mod upload;
 
 pub(crate) use buffers::{BufferPool, SPARE_BUFFERS};
+pub(crate) use download::{ChunkBudget, ChunkSource, download_file};
 pub use get::GetSummary;
+pub(crate) use get::{TreeSource, get_folder};
 pub use pending::PendingUpload;
 pub use put::PutSummary;
 

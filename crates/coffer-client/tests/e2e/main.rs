@@ -3,6 +3,8 @@
 mod accounts;
 mod common;
 mod files;
+mod imports;
 mod integrity;
+mod links;
 mod resume;
 mod tree_ops;

@@ -21,9 +21,11 @@
 //! records are bad: a batch with a bad member is never accepted, and never hides which one it is.
 
 use super::{NodeRecord, verify_message};
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// Verifies the signatures of many node records, each against its own `author_key`, as
 /// [`NodeRecord::verify`] would one by one.
@@ -93,21 +95,37 @@ fn verify_one_author(author: &[u8; 32], items: &[(&[u8], &[u8])]) -> bool {
     ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
 }
 
-/// `R` (bytes and point) and `s` of a 64-byte signature, with the checks `verify_strict` makes
-/// before its equation: `s < ℓ`, `R` canonically encoded, on the curve, not of small order.
-fn parse_signature(signature: &[u8]) -> Option<([u8; 32], EdwardsPoint, Scalar)> {
+/// The checks `verify_strict` makes on a 64-byte signature before its equation: `s < ℓ`, `R`
+/// canonically encoded and not of small order. Whether `R` is a point at all is left to the
+/// batch, which decompresses it anyway (a failed batch is redone record by record).
+///
+/// Small order is recognised by the encoding's y coordinate, without decompressing `R` a second
+/// time (a square root: a quarter of a large listing's time): the points of small order are the
+/// eight of the 8-torsion subgroup, and a y coordinate belongs to a point and its negation, both
+/// of the same order.
+fn parse_signature(signature: &[u8]) -> Option<()> {
     let signature: &[u8; 64] = signature.try_into().ok()?;
     let (r_bytes, s_bytes) = signature.split_at(32);
     let r_bytes: [u8; 32] = r_bytes.try_into().ok()?;
-    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().ok()?))?;
-    if !is_canonical_y(&r_bytes) {
+    Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().ok()?))?;
+    if !is_canonical_y(&r_bytes) || has_small_order_y(&r_bytes) {
         return None;
     }
-    let r = CompressedEdwardsY(r_bytes).decompress()?;
-    if r.is_small_order() {
-        return None;
-    }
-    Some((r_bytes, r, s))
+    Some(())
+}
+
+/// Whether the y coordinate of `bytes` (sign bit cleared) is that of a point of small order.
+fn has_small_order_y(bytes: &[u8; 32]) -> bool {
+    static SMALL_ORDER_Y: LazyLock<[[u8; 32]; 8]> = LazyLock::new(|| {
+        EIGHT_TORSION.map(|point| {
+            let mut y = point.compress().to_bytes();
+            y[31] &= 0x7f;
+            y
+        })
+    });
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    SMALL_ORDER_Y.contains(&y)
 }
 
 /// Whether the y coordinate of a point encoding (its sign bit cleared) is below
@@ -136,7 +154,7 @@ mod tests {
         Scalar::from_bytes_mod_order_wide(&digest.into())
     }
     use crate::sign::{KIND_FOLDER, SigningKey};
-    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::edwards::EdwardsPoint;
     use proptest::prelude::*;
 
     /// Distinct records by the author of `seed`, signed; the byte vectors back the records.
@@ -304,6 +322,27 @@ mod tests {
         assert!(equation, "the crafted signature satisfies the equation");
         assert_eq!(one_by_one(&alone), Err(vec![0]));
         assert_eq!(verify_records(&records), Err(vec![1]));
+    }
+
+    #[test]
+    fn small_order_is_recognised_by_the_encoding_alone() {
+        for point in EIGHT_TORSION {
+            let mut bytes = point.compress().to_bytes();
+            for sign in [0, 0x80] {
+                bytes[31] = (bytes[31] & 0x7f) | sign;
+                let decoded = CompressedEdwardsY(bytes).decompress();
+                assert!(decoded.is_some_and(|p| p.is_small_order()));
+                assert!(has_small_order_y(&bytes));
+            }
+        }
+        for seed in 0..64u8 {
+            let point = secret_scalar([seed; 32]) * ED25519_BASEPOINT_POINT;
+            for mixed in [point, point + EIGHT_TORSION[3]] {
+                let bytes = mixed.compress().to_bytes();
+                assert!(!mixed.is_small_order());
+                assert!(!has_small_order_y(&bytes));
+            }
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ macro_rules! vector_meta {
 mod attributes;
 mod content;
 mod key_container;
+mod link;
 mod names;
 mod node_key;
 mod node_signature;
@@ -46,7 +47,7 @@ pub struct VectorFile {
 }
 
 /// The folders, one per construction.
-pub const FOLDERS: [&str; 8] = [
+pub const FOLDERS: [&str; 9] = [
     "seal",
     "node-key",
     "attributes",
@@ -55,6 +56,7 @@ pub const FOLDERS: [&str; 8] = [
     "node-signature",
     "key-container",
     "password-kek",
+    "link",
 ];
 
 /// `N` bytes named by `label`: the first `N` bytes of the BLAKE3 extendable output of
@@ -89,6 +91,7 @@ pub fn generate_all() -> Vec<VectorFile> {
     emit::<node_signature::NodeSignatureVector>(&mut files);
     emit::<key_container::KeyContainerVector>(&mut files);
     emit::<names::PasswordKekVector>(&mut files);
+    emit::<link::LinkVector>(&mut files);
     files
 }
 
@@ -105,6 +108,7 @@ pub fn check_file(path: &str, contents: &str) -> Result<(), String> {
         "node-signature" => check::<node_signature::NodeSignatureVector>(contents),
         "key-container" => check::<key_container::KeyContainerVector>(contents),
         "password-kek" => check::<names::PasswordKekVector>(contents),
+        "link" => check::<link::LinkVector>(contents),
         other => Err(format!("unknown vector folder {other:?}")),
     }
 }

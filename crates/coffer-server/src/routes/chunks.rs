@@ -111,13 +111,26 @@ pub async fn get_chunk(
     State(state): State<AppState>,
     ApiPath((node, version, index)): ApiPath<(Id, Id, u64)>,
 ) -> Result<Response, ApiError> {
+    serve_chunk(&state, auth.account_id, node, version, index).await
+}
+
+/// Answers with chunk `index` of `node`'s current version `version` in `account`: the owner's
+/// chunk route and the public-link one (which checked its ticket and subtree first).
+pub(crate) async fn serve_chunk(
+    state: &AppState,
+    account: Id,
+    node: Id,
+    version: Id,
+    index: u64,
+) -> Result<Response, ApiError> {
     let chunk = state
         .meta
-        .chunk_for_download(auth.account_id, node, version, index)
+        .chunk_for_download(account, node, version, index)
         .await?;
     let stored = match chunk.inline {
         Some(inline) => Ok(Bytes::from(inline)), // a small file's chunk, kept in its row
-        None => state.blobs.get(version, index, &chunk.hash).await,
+        // Keyed by the version the chunk is stored under (an import's source version).
+        None => state.blobs.get(chunk.version_id, index, &chunk.hash).await,
     };
     let bytes = match stored {
         Ok(bytes) => bytes,

@@ -1,10 +1,15 @@
 //! The HTTP surface: which route goes to which handler, and the layers around them (request
 //! logging, body limits, deadlines, problem+json fallbacks).
 
+pub mod abuse;
 pub mod accounts;
 pub mod chunks;
+pub mod imports;
+pub mod link_page;
+pub mod links;
 pub mod meta;
 pub mod nodes;
+pub mod public_links;
 pub mod uploads;
 
 use crate::error::{ApiError, method_not_allowed, not_found};
@@ -50,6 +55,34 @@ pub fn router(state: AppState) -> Router {
             get(uploads::get_upload).delete(uploads::delete_upload),
         )
         .route("/api/v1/uploads/{id}/commit", post(uploads::commit_upload))
+        .route(
+            "/api/v1/links",
+            post(links::create_link).get(links::list_links),
+        )
+        .route(
+            "/api/v1/links/{id}",
+            get(links::get_link).delete(links::revoke_link),
+        )
+        .route("/api/v1/links/{id}/import", post(imports::import_file))
+        .route("/api/v1/public/links/{id}", get(public_links::link_info))
+        .route(
+            "/api/v1/public/links/{id}/open",
+            post(public_links::open_link),
+        )
+        .route(
+            "/api/v1/public/links/{id}/nodes/{node}",
+            get(public_links::link_node),
+        )
+        .route(
+            "/api/v1/public/links/{id}/nodes/{node}/children",
+            get(public_links::link_children),
+        )
+        .route(
+            "/api/v1/public/links/{id}/downloads",
+            post(public_links::create_download),
+        )
+        .route("/api/v1/abuse", post(abuse::report_abuse))
+        .route("/l/{id}", get(link_page::link_page))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.settings.json_timeout,
@@ -64,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}",
             get(chunks::get_chunk),
+        )
+        .route(
+            "/api/v1/public/links/{id}/nodes/{node}/versions/{version_id}/chunks/{index}",
+            get(public_links::link_chunk),
         )
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(
@@ -92,7 +129,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A span per request: method and route template (never the raw path or query, which hold
-/// ids and name tags), and the account once authenticated.
+/// ids and name tags, nor any header: Authorization carries bearer tokens, link access tokens
+/// and download tickets), and the account once authenticated.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request
         .extensions()

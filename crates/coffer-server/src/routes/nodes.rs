@@ -57,22 +57,36 @@ pub async fn children(
         })
         .into_response());
     }
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    children_page(
+        &state,
+        auth.account_id,
+        id,
+        query.after.as_deref(),
+        query.limit,
+    )
+    .await
+}
+
+/// A page of the folder `id`'s children in `account` (`after`, `limit` as the query gave
+/// them): the owner's listing and the public-link one (which checked its subtree first).
+pub(crate) async fn children_page(
+    state: &AppState,
+    account: Id,
+    id: Id,
+    after: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Response, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(format!(
             "limit must be 1 to {MAX_PAGE}"
         )));
     }
-    let after = query
-        .after
-        .as_deref()
+    let after = after
         .map(str::parse::<Id>)
         .transpose()
         .map_err(|_| ApiError::bad_request("after is not an id"))?;
-    let page = state
-        .meta
-        .children(auth.account_id, id, after, limit)
-        .await?;
+    let page = state.meta.children(account, id, after, limit).await?;
     page_json(&NodePage {
         items: page.items.into_iter().map(outgoing::node).collect(),
         next: page.next_after.map(|id| id.to_string()),

@@ -255,4 +255,59 @@ mod tests {
         assert_eq!(report.pending_deletion, PendingDeletion::default());
         assert_eq!((report.counts.files, report.counts.chunk_rows), (1, 2));
     }
+
+    #[tokio::test]
+    async fn an_import_reads_its_sources_chunks_without_error_or_garbage() {
+        let f = fixture().await;
+        let i = &f.ids;
+        let link = crate::records::NewLinkRecord {
+            id: Id::random(),
+            node_id: i.big,
+            sealed_key: vec![7; 125],
+            access_hash: [8; 32],
+            password: None,
+            expires_at: None,
+            max_downloads: None,
+        };
+        f.meta.create_link(i.account, &link, NOW).await.unwrap();
+        let source = f.meta.get_node(i.account, i.big).await.unwrap();
+        let c = source.content.unwrap();
+        let import = crate::records::ImportedFile {
+            link_id: link.id,
+            source_node: i.big,
+            source_version: c.version_id,
+            node_id: Id::random(),
+            parent_id: i.other_root,
+            version_id: Id::random(),
+            name_tag: b"imported".to_vec(),
+            wrapped_key: vec![2; 93],
+            encrypted_attributes: vec![9; 70],
+            author_key: vec![3; 32],
+            signature: vec![4; 64],
+            header: c.header,
+            chunk_size: c.chunk_size,
+            ciphertext_size: c.ciphertext_size,
+            chunk_count: c.chunk_count,
+            chunk_list_hash: c.chunk_list_hash,
+        };
+        let other = (f.meta.account_by_email("b@example.org").await.unwrap())
+            .unwrap()
+            .id;
+        f.meta
+            .import_file(other, i.account, &import, NOW)
+            .await
+            .unwrap();
+        let report = check(&f).await;
+        assert_eq!(report.errors, vec![]);
+        assert!(report.garbage.is_empty(), "{:?}", report.garbage);
+        // The original gone, the import alone keeps the chunks: still no error, no garbage.
+        f.meta
+            .delete_subtree(i.account, i.big, false, NOW)
+            .await
+            .unwrap();
+        let report = check(&f).await;
+        assert_eq!(report.errors, vec![]);
+        assert!(report.garbage.is_empty(), "{:?}", report.garbage);
+        assert_eq!(report.pending_deletion, PendingDeletion::default());
+    }
 }

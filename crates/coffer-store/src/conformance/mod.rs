@@ -4,8 +4,11 @@
 
 mod accounts;
 mod commits;
+mod imports;
+mod links;
 mod nodes;
 pub(crate) mod small_files;
+mod takedowns;
 mod uploads;
 
 use crate::records::*;
@@ -18,6 +21,9 @@ pub(crate) async fn run_suite(meta: &MetaStore) {
     uploads::run(meta).await;
     commits::run(meta).await;
     small_files::run(meta).await;
+    links::run(meta).await;
+    imports::run(meta).await;
+    takedowns::run(meta).await;
 }
 
 #[tokio::test]

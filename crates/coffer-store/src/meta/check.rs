@@ -217,7 +217,12 @@ impl MetaStore {
         let mut tx = self.reader.begin().await?;
         let v = &version.0[..];
         let node: Option<(Vec<u8>, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, chunk_count, ciphertext_size FROM nodes WHERE version_id = $1",
+            // The node that reads this version's chunks: its own version, or an import of it
+            // (PROTOCOL.md §10.5; an import's own version id has no chunks). Imports of one
+            // version share its geometry, so any one of them states the rule.
+            "SELECT id, chunk_count, ciphertext_size FROM nodes \
+             WHERE (version_id = $1 AND content_version_id IS NULL) OR content_version_id = $1 \
+             LIMIT 1",
         )
         .bind(v)
         .fetch_optional(&mut *tx)
@@ -271,10 +276,12 @@ impl MetaStore {
         })
     }
 
-    /// Whether a file node or an open upload refers to `version` now.
+    /// Whether a file node (its own version, or the source of an import) or an open upload
+    /// refers to `version` now.
     pub(crate) async fn version_is_live(&self, version: Id) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM nodes WHERE version_id = $1 \
+             UNION ALL SELECT 1 FROM nodes WHERE content_version_id = $1 \
              UNION ALL SELECT 1 FROM uploads WHERE version_id = $1 AND state = 'open' LIMIT 1",
         )
         .bind(&version.0[..])

@@ -83,7 +83,9 @@ impl MetaStore {
         Ok(outcome)
     }
 
-    /// A chunk of the node's current version (`NotFound` for any other version or index).
+    /// A chunk of the node's current version (`NotFound` for any other version or index). Its
+    /// `version_id` is the version the chunk is stored under: the node's own, or for an imported
+    /// node the source's; blobs are keyed by it.
     pub async fn chunk_for_download(
         &self,
         account: Id,
@@ -91,9 +93,11 @@ impl MetaStore {
         version: Id,
         index: u64,
     ) -> Result<StoredChunk> {
+        // An imported node reads its source version's chunks (PROTOCOL.md §10.5).
         let row = sqlx::query(
-            "SELECT c.size, c.hash, c.data FROM nodes n \
-             JOIN chunks c ON c.version_id = n.version_id AND c.idx = $4 \
+            "SELECT c.version_id, c.size, c.hash, c.data FROM nodes n \
+             JOIN chunks c ON c.version_id = COALESCE(n.content_version_id, n.version_id) \
+               AND c.idx = $4 \
              WHERE n.id = $1 AND n.account_id = $2 AND n.version_id = $3",
         )
         .bind(&node.0[..])
@@ -104,7 +108,7 @@ impl MetaStore {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(StoredChunk {
-            version_id: version,
+            version_id: id_at(&row, "version_id")?,
             index,
             size: u64_at(&row, "size")?,
             hash: to_hash(&row.try_get::<Vec<u8>, _>("hash")?)?,

@@ -1,5 +1,5 @@
-//! Housekeeping for the background cleanup task: expiring sessions, login attempts and upload
-//! sessions, and the queue of versions whose blobs must be deleted.
+//! Housekeeping for the background cleanup task: expiring sessions, login attempts, upload
+//! sessions and download tickets of public links, and the queue of versions whose blobs must be deleted.
 //!
 //! Crash safety: expiring an upload queues its version in `deleted_versions` in the same
 //! transaction that drops the session; the blobs are deleted next (outside the database); only
@@ -15,7 +15,8 @@ impl MetaStore {
     /// Removes what expired before `now`: login attempts, sessions (and revoked ones), open
     /// upload sessions that expired more than `upload_grace_ms` ago (their versions are queued
     /// for blob deletion; the grace lets chunk uploads already under way finish first), and
-    /// committed sessions past their expiry (their chunks belong to a node now).
+    /// committed sessions past their expiry (their chunks belong to a node now), and download
+    /// tickets past their expiry.
     pub async fn sweep_expired(&self, now: i64, upload_grace_ms: i64) -> Result<SweepReport> {
         let mut tx = self.writer.begin().await?;
         let login_attempts = sqlx::query("DELETE FROM login_attempts WHERE expires_at <= $1")
@@ -51,12 +52,18 @@ impl MetaStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        let link_tickets = sqlx::query("DELETE FROM link_tickets WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         self.commit(tx).await?;
         Ok(SweepReport {
             login_attempts,
             sessions,
             uploads_expired,
             uploads_forgotten,
+            link_tickets,
         })
     }
 

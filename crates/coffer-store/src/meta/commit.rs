@@ -1,6 +1,7 @@
 //! Committing an upload: the one transaction that makes a file (or a file's new version) visible.
 
 use super::MetaStore;
+use super::imports::queue_if_unreferenced;
 use super::nodes::{name_taken, require_folder};
 use super::rows::{node_columns, node_from_row, to_hash, to_i64, upload_columns};
 use super::uploads::file_version_at_revision;
@@ -123,8 +124,8 @@ pub(super) struct FileVersion<'a> {
 }
 
 /// Writes `version` as the file node's content: inserts the node, or updates it when it
-/// replaces the existing one; `replaced` (the version being replaced, checked by the caller) is
-/// queued for deletion. The caller checked the parent and the name. `IdExists` when
+/// replaces the existing one; `replaced` (the version whose chunks the node read, checked by the
+/// caller) is queued for deletion unless an import still reads it. The caller checked the parent and the name. `IdExists` when
 /// the id is taken.
 pub(super) async fn write_file_version(
     tx: &mut SqliteConnection,
@@ -138,7 +139,8 @@ pub(super) async fn write_file_version(
             "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
                encrypted_attributes = $6, author_key = $7, signature = $8, version_id = $9, \
                header = $10, chunk_size = $11, ciphertext_size = $12, chunk_count = $13, \
-               chunk_list_hash = $14, revision = revision + 1, updated_at = $15 \
+               chunk_list_hash = $14, content_version_id = NULL, revision = revision + 1, \
+               updated_at = $15 \
              WHERE id = $1 AND account_id = $2 RETURNING ",
             node_columns!()
         ))
@@ -177,14 +179,8 @@ pub(super) async fn write_file_version(
         })?;
     let node = node_from_row(&row)?;
     if let Some(old) = replaced {
-        sqlx::query(
-            "INSERT INTO deleted_versions (version_id, deleted_at) VALUES ($1, $2) \
-             ON CONFLICT (version_id) DO NOTHING",
-        )
-        .bind(&old)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        // Imports of the old version keep reading it (PROTOCOL.md §10.5).
+        queue_if_unreferenced(tx, &old, now).await?;
     }
     Ok(node)
 }

@@ -4,8 +4,11 @@
 //! portable (`$n` placeholders, `WITH RECURSIVE`, `ON CONFLICT`, `RETURNING`, BLOB ids, BIGINT
 //! times) so that a PostgreSQL engine can take the same statements and the same conformance
 //! suite. The methods live in one file per concern: [`accounts`], [`sessions`], [`nodes`],
-//! [`tree`], [`uploads`], [`chunks`], [`commit`], [`small_files`], [`cleanup`], and [`check`] (the consistency
-//! checker's read-only queries).
+//! [`tree`], [`uploads`], [`chunks`], [`commit`], [`small_files`], [`links`],
+//! [`link_failures`] and [`link_takedowns`] (public links, their rate limits, takedowns),
+//! [`takedowns`] and [`abuse_reports`] (the operator's notices and the reports received),
+//! [`imports`] (files imported from a link, and the reference counting of their chunks),
+//! [`cleanup`], and [`check`] (the consistency checker's read-only queries).
 //!
 //! SQLite has one writer at a time. Rather than let concurrent transactions race for the write
 //! lock (a deferred transaction that reads, then writes, fails with `SQLITE_BUSY` when another
@@ -15,19 +18,26 @@
 //! committed transaction survives a power cut; concurrent writers share the syncs (group commit,
 //! [`durable`]).
 
+mod abuse_reports;
 mod accounts;
 pub(crate) mod check;
 mod chunks;
 mod cleanup;
 mod commit;
 mod durable;
+mod imports;
+mod link_failures;
+mod link_takedowns;
+mod links;
 mod nodes;
 mod rows;
 mod sessions;
 mod small_files;
+mod takedowns;
 mod tree;
 mod uploads;
 
+pub use links::MAX_LINK_DEPTH;
 pub use small_files::BatchError;
 
 use crate::error::Result;
@@ -54,6 +64,10 @@ const READER_CACHE_KIB: i64 = 8 * 1024;
 /// 100,000-entry listing used 25–40 % less server CPU). The pages are the kernel's page cache,
 /// shared, but count in the server's RSS once per connection that touched them.
 const READER_MMAP_BYTES: i64 = 64 * 1024 * 1024;
+/// Rows a reader's worker thread may run ahead of the task consuming them (sqlx's default: 50).
+/// Every time the channel fills or drains, a thread is parked and woken; a listing page of
+/// thousands of rows did that hundreds of times.
+const READER_ROW_BUFFER: usize = 1024;
 
 /// How long a call waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -100,6 +114,7 @@ impl MetaStore {
             .connect_with(
                 options
                     .read_only(true)
+                    .row_buffer_size(READER_ROW_BUFFER)
                     .pragma("cache_size", (-READER_CACHE_KIB).to_string())
                     .pragma("mmap_size", READER_MMAP_BYTES.to_string()),
             )

@@ -9,6 +9,7 @@
 //! what makes a batch cheap.
 
 use super::MetaStore;
+use super::imports::queue_if_unreferenced;
 use super::rows::{KIND_FILE, kind_from_code, node_columns, node_from_row, to_i64, to_id};
 use crate::error::{Result, StoreError};
 use crate::records::{ContentRecord, Id, NewSmallFile, NodeKind, NodeRecord};
@@ -318,11 +319,25 @@ async fn write(
         let Write::Replace { old_version } = &p.write else {
             continue;
         };
+        // The chunks the node read until now: its own version's, or an import's source's.
+        let old_content: Option<Vec<u8>> = match old_version {
+            Some(_) => sqlx::query_scalar(
+                "SELECT COALESCE(content_version_id, version_id) FROM nodes \
+                 WHERE id = $1 AND account_id = $2",
+            )
+            .bind(&file.node_id.0[..])
+            .bind(&account.0[..])
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten(),
+            None => None,
+        };
         sqlx::query(
             "UPDATE nodes SET parent_id = $3, name_tag = $4, wrapped_key = $5, \
                encrypted_attributes = $6, author_key = $7, signature = $8, version_id = $9, \
                header = $10, chunk_size = $11, ciphertext_size = $12, chunk_count = 1, \
-               chunk_list_hash = $13, revision = $14, updated_at = $15 \
+               chunk_list_hash = $13, content_version_id = NULL, revision = $14, \
+               updated_at = $15 \
              WHERE id = $1 AND account_id = $2",
         )
         .bind(&file.node_id.0[..])
@@ -342,15 +357,9 @@ async fn write(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        if let Some(old) = old_version {
-            sqlx::query(
-                "INSERT INTO deleted_versions (version_id, deleted_at) VALUES ($1, $2) \
-                 ON CONFLICT (version_id) DO NOTHING",
-            )
-            .bind(&old.0[..])
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(old) = old_content {
+            // Imports of the old version keep reading it (PROTOCOL.md §10.5).
+            queue_if_unreferenced(&mut *tx, &old, now).await?;
         }
     }
     if !work.is_empty() {

@@ -95,7 +95,7 @@ impl MetaStore {
     }
 
     /// Deletes a node and its whole subtree in one transaction, queueing the blobs of every file
-    /// version in it for deletion; returns those version ids.
+    /// version in it that no node outside it reads for deletion; returns the versions queued.
     ///
     /// Errors: `NotFound`, `InvalidMove` (the root).
     pub async fn delete_subtree(
@@ -138,25 +138,24 @@ impl MetaStore {
                 return Err(StoreError::FolderNotEmpty);
             }
         }
+        // The versions whose chunks the subtree's files read (their own, or for imports the
+        // source's), queued only if no node outside the subtree reads them too (PROTOCOL.md
+        // §10.5): an import keeps its source's chunks alive, and the last reader frees them.
         let versions: Vec<Vec<u8>> = sqlx::query_scalar(concat!(
             subtree!(),
-            "SELECT n.version_id FROM nodes n JOIN sub ON n.id = sub.id \
-             WHERE n.version_id IS NOT NULL"
-        ))
-        .bind(&id.0[..])
-        .bind(&account.0[..])
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query(concat!(
-            subtree!(),
             "INSERT INTO deleted_versions (version_id, deleted_at) \
-             SELECT n.version_id, $3 FROM nodes n JOIN sub ON n.id = sub.id \
-             WHERE n.version_id IS NOT NULL ON CONFLICT (version_id) DO NOTHING"
+             SELECT DISTINCT c.v, $3 FROM ( \
+               SELECT COALESCE(n.content_version_id, n.version_id) AS v \
+               FROM nodes n JOIN sub ON n.id = sub.id WHERE n.version_id IS NOT NULL) c \
+             WHERE NOT EXISTS ( \
+               SELECT 1 FROM nodes o WHERE (o.version_id = c.v OR o.content_version_id = c.v) \
+                 AND o.id NOT IN (SELECT id FROM sub)) \
+             ON CONFLICT (version_id) DO NOTHING RETURNING version_id"
         ))
         .bind(&id.0[..])
         .bind(&account.0[..])
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
         sqlx::query(concat!(
             subtree!(),

@@ -211,7 +211,7 @@ pub(crate) async fn open_session(
 }
 
 /// Whether a node, a session or a pending blob deletion refers to this version id.
-async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool> {
+pub(super) async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool> {
     let used: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM nodes WHERE version_id = $1 \
          UNION ALL SELECT 1 FROM uploads WHERE version_id = $1 \
@@ -224,7 +224,8 @@ async fn version_in_use(conn: &mut SqliteConnection, version: Id) -> Result<bool
     Ok(used.is_some())
 }
 
-/// The current version id of the file `node` if its revision is still `base`: the check both
+/// The version whose chunks the file `node` reads (its current version, or for an imported
+/// file the version it was imported from) if its revision is still `base`: the check both
 /// opening and committing a content replacement make. `NotFound` for a node of another account,
 /// `IdExists` for a folder, `RevisionConflict` when the file changed meanwhile.
 pub(super) async fn file_version_at_revision(
@@ -234,7 +235,8 @@ pub(super) async fn file_version_at_revision(
     base: u64,
 ) -> Result<Option<Vec<u8>>> {
     let (kind, revision, version): (i16, i64, Option<Vec<u8>>) = sqlx::query_as(
-        "SELECT kind, revision, version_id FROM nodes WHERE id = $1 AND account_id = $2",
+        "SELECT kind, revision, COALESCE(content_version_id, version_id) \
+         FROM nodes WHERE id = $1 AND account_id = $2",
     )
     .bind(&node.0[..])
     .bind(&account.0[..])

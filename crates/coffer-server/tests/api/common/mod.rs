@@ -1,7 +1,7 @@
 //! Test harness: real servers on port 0 over a temporary data directory, driven through HTTP
 //! with reqwest, signing up and logging in with coffer-crypto's OPAQUE client. Encrypted fields
 //! are arbitrary bytes of the right shape: the server treats them as opaque.
-#![allow(dead_code)] // each test binary uses its own part of the harness
+#![allow(dead_code)] // not every part of the harness is used by every test module
 
 mod fixtures;
 

@@ -1,9 +1,7 @@
 //! Folders: create, list, page, look up by name tag, move, rename, delete.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use reqwest::{Method, StatusCode};
 
 async fn folder(server: &TestServer, account: &Account, parent: Id, name: &str) -> Node {

@@ -1,9 +1,7 @@
 //! Upload sessions: resume, commit, download, replacement, validation, abandoning.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use reqwest::{Method, StatusCode};
 
 #[tokio::test]

@@ -2,10 +2,8 @@
 //! running: a store written through the API is consistent; a lost blob is an error (exit 1),
 //! an orphan blob only garbage (exit 0).
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use std::process::{Command, Output};
 
 fn check(data: &std::path::Path, json: bool) -> Output {

@@ -1,10 +1,8 @@
 //! Chunk uploads that must be refused: wrong size, oversized, wrong hash, out of range,
 //! conflicting bytes.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 
 #[tokio::test]
 async fn bad_chunks_are_refused_and_leave_nothing() {

@@ -1,10 +1,8 @@
 //! Small-file batches: many files committed in one request and one transaction, their chunk
 //! served from the database; all or nothing; retries; limits; another account refused.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use reqwest::{Method, StatusCode};
 
 const BATCH: &str = "/api/v1/uploads/batch";

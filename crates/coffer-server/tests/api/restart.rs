@@ -1,10 +1,8 @@
 //! Durability across restarts, and the real binary's command line.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
 use coffer_server::config::Settings;
-use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -1,10 +1,8 @@
 //! Signup, login and sessions, through real HTTP.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
 use coffer_server::config::Settings;
-use common::*;
 use reqwest::Method;
 use std::sync::Arc;
 use std::time::Duration;

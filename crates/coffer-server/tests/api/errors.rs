@@ -1,9 +1,7 @@
 //! The generic answers: malformed requests, unknown routes, wrong methods, health, OpenAPI.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use reqwest::Method;
 
 #[tokio::test]

@@ -2,10 +2,8 @@
 //! upload id, version id or chunk index of the first account — exactly as for a random id — and
 //! nothing of the first account changes.
 
-mod common;
-
+use crate::common::*;
 use coffer_api::*;
-use common::*;
 use reqwest::Method;
 
 fn record_under(parent: Id, revision: u64) -> UpdateNode {
