@@ -6,6 +6,7 @@ mod abuse_verify;
 mod accounts;
 mod check;
 mod chunks;
+mod common;
 mod errors;
 mod imports;
 mod isolation;
