@@ -79,6 +79,16 @@ pub enum ErrorCode {
     ContentTakenDown,
     /// The account may not create links (repeat-infringer policy).
     LinksSuspended,
+    /// The caller may read this shared node but not change anything in it.
+    ReadOnlyShare,
+    /// Only the owner of a node may do this (share it, link it, move it out of its share).
+    NotOwner,
+    /// No account has this email address (contact lookup, sharing).
+    AccountNotFound,
+    /// The folder is already shared with this account (`PUT` the share to change it).
+    AlreadyShared,
+    /// The account cannot share with itself.
+    SelfShare,
 }
 
 impl ErrorCode {
@@ -117,6 +127,11 @@ impl ErrorCode {
             ErrorCode::LinkKeyWrong => "link_key_wrong",
             ErrorCode::ContentTakenDown => "content_taken_down",
             ErrorCode::LinksSuspended => "links_suspended",
+            ErrorCode::ReadOnlyShare => "read_only_share",
+            ErrorCode::NotOwner => "not_owner",
+            ErrorCode::AccountNotFound => "account_not_found",
+            ErrorCode::AlreadyShared => "already_shared",
+            ErrorCode::SelfShare => "self_share",
         }
     }
 
@@ -129,13 +144,14 @@ impl ErrorCode {
             | ErrorCode::ChunkIndexOutOfRange
             | ErrorCode::ChunkListMismatch
             | ErrorCode::InvalidMove
-            | ErrorCode::NotAFolder => 400,
+            | ErrorCode::NotAFolder
+            | ErrorCode::SelfShare => 400,
             ErrorCode::Unauthorized
             | ErrorCode::LoginFailed
             | ErrorCode::LoginExpired
             | ErrorCode::LinkKeyWrong => 401,
-            ErrorCode::LinksSuspended => 403,
-            ErrorCode::NotFound => 404,
+            ErrorCode::LinksSuspended | ErrorCode::ReadOnlyShare | ErrorCode::NotOwner => 403,
+            ErrorCode::NotFound | ErrorCode::AccountNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
             | ErrorCode::NameExists
@@ -144,7 +160,8 @@ impl ErrorCode {
             | ErrorCode::FolderNotEmpty
             | ErrorCode::ChunkConflict
             | ErrorCode::UploadIncomplete
-            | ErrorCode::UploadCommitted => 409,
+            | ErrorCode::UploadCommitted
+            | ErrorCode::AlreadyShared => 409,
             ErrorCode::UploadExpired
             | ErrorCode::LinkRevoked
             | ErrorCode::LinkTakenDown

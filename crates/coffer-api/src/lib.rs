@@ -10,12 +10,14 @@ mod bytes;
 pub mod error;
 mod id;
 mod links;
+mod shares;
 mod types;
 
 pub use bytes::B64;
 pub use error::{ErrorCode, Problem};
 pub use id::{Id, ParseIdError};
 pub use links::*;
+pub use shares::*;
 pub use types::*;
 
 /// The API's path prefix.
