@@ -53,6 +53,11 @@ impl Identity {
         AgreementPublic::from(&self.agreement).to_bytes()
     }
 
+    /// The X25519 secret as drawn (unclamped), for HPKE's `OpenBase` (PROTOCOL.md §12.2).
+    pub(crate) fn agreement_secret(&self) -> &[u8; 32] {
+        self.agreement.as_bytes()
+    }
+
     /// `signing_public ‖ agreement_public`: the ctx of the `identity-keys` seal.
     fn publics(&self) -> [u8; 64] {
         public_pair(&self.signing_public(), &self.agreement_public())

@@ -16,6 +16,8 @@
 //! | [`sign`] | §7 | Ed25519 node record signatures, one at a time or in batches |
 //! | [`account`] | §8 | the identity and the signed key container |
 //! | [`link`] | §10, §11 | public links: secret, link key, access token, sealed key, abuse check |
+//! | [`fingerprint`](mod@fingerprint) | §12.1 | the 30-digit fingerprint two people compare to check a key lookup |
+//! | [`share`] | §12.2 | sharing with another account: the folder key sealed by HPKE, the signed grant |
 //! | [`vectors`] | — | generation and checking of the cross-language test vectors |
 //!
 //! Errors are one coarse enum, [`CryptoError`]: a failed check never says which check failed.
@@ -78,10 +80,12 @@
 pub mod account;
 pub mod content;
 pub mod error;
+pub mod fingerprint;
 pub mod keys;
 pub mod link;
 pub mod opaque;
 pub mod seal;
+pub mod share;
 pub mod sign;
 pub mod tree;
 pub mod vectors;
@@ -93,6 +97,7 @@ pub use content::{
     ciphertext_size, parse_header, plaintext_chunk_len,
 };
 pub use error::CryptoError;
+pub use fingerprint::{Fingerprint, fingerprint};
 pub use keys::{ExportKey, SymmetricKey, password_kek};
 pub use link::{
     LINK_SALT_LEN, LINK_SECRET_LEN, LinkAccess, LinkKeys, LinkPasswordParams, LinkSecret,
@@ -105,6 +110,7 @@ pub use opaque::{
 };
 pub use rand_core::OsRng;
 pub use seal::{Purpose, open, seal};
+pub use share::{SealedShare, ShareGrant, SharePermission, open_share, seal_share, verify_share};
 pub use sign::{NodeRecord, SigningKey, verify_records};
 pub use tree::{
     Attributes, name_tag, open_attributes, seal_attributes, unwrap_node_key, validate_name,

@@ -24,12 +24,14 @@ macro_rules! vector_meta {
 
 mod attributes;
 mod content;
+mod fingerprint;
 mod key_container;
 mod link;
 mod names;
 mod node_key;
 mod node_signature;
 mod seal;
+mod share;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -47,7 +49,7 @@ pub struct VectorFile {
 }
 
 /// The folders, one per construction.
-pub const FOLDERS: [&str; 9] = [
+pub const FOLDERS: [&str; 11] = [
     "seal",
     "node-key",
     "attributes",
@@ -57,6 +59,8 @@ pub const FOLDERS: [&str; 9] = [
     "key-container",
     "password-kek",
     "link",
+    "share",
+    "fingerprint",
 ];
 
 /// `N` bytes named by `label`: the first `N` bytes of the BLAKE3 extendable output of
@@ -92,6 +96,8 @@ pub fn generate_all() -> Vec<VectorFile> {
     emit::<key_container::KeyContainerVector>(&mut files);
     emit::<names::PasswordKekVector>(&mut files);
     emit::<link::LinkVector>(&mut files);
+    emit::<share::ShareVector>(&mut files);
+    emit::<fingerprint::FingerprintVector>(&mut files);
     files
 }
 
@@ -109,6 +115,8 @@ pub fn check_file(path: &str, contents: &str) -> Result<(), String> {
         "key-container" => check::<key_container::KeyContainerVector>(contents),
         "password-kek" => check::<names::PasswordKekVector>(contents),
         "link" => check::<link::LinkVector>(contents),
+        "share" => check::<share::ShareVector>(contents),
+        "fingerprint" => check::<fingerprint::FingerprintVector>(contents),
         other => Err(format!("unknown vector folder {other:?}")),
     }
 }
