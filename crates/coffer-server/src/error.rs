@@ -136,6 +136,10 @@ impl From<StoreError> for ApiError {
                 "the chunk list hash does not match the stored chunks",
             ),
             StoreError::LinksSuspended => (C::LinksSuspended, "this account may not create links"),
+            StoreError::AlreadyShared => (
+                C::AlreadyShared,
+                "the folder is already shared with this account",
+            ),
             StoreError::LinkInactive(state) => return ApiError::link_inactive(state),
             StoreError::OutOfRange(what) => {
                 return ApiError::bad_request(format!("{what} is out of range"));

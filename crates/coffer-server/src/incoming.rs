@@ -9,11 +9,18 @@ use crate::error::ApiError;
 use coffer_api::{
     B64, CommitUpload, CreateUpload, Id, ImportFile, KeyContainer, NewNode, SmallFile, UpdateNode,
 };
-use coffer_store::{ImportedFile, NewFolder, NewSmallFile, NewUpload, NodeUpdate, UploadCommit};
+use coffer_store::{
+    ImportedFile, NewFolder, NewSmallFile, NewUpload, NodeUpdate, RekeyChildUpdate, ShareGrant,
+    UploadCommit,
+};
 
 const AUTHOR_KEY_LEN: usize = 32;
 const SIGNATURE_LEN: usize = 64;
 const NAME_TAG_LEN: usize = 32;
+/// Ed25519 and X25519 public keys, and an HPKE encapsulated key.
+const PUBLIC_KEY_LEN: usize = 32;
+/// A folder key sealed with HPKE: 32 bytes and a 16-byte tag.
+const GRANT_CIPHERTEXT_LEN: usize = 48;
 const HASH_LEN: usize = 32;
 /// A sealed 32-byte key is 93 bytes (PROTOCOL.md §4); room for future formats.
 const MAX_WRAPPED_KEY: usize = 1024;
@@ -114,6 +121,60 @@ pub fn node_update(update: UpdateNode) -> Result<NodeUpdate, ApiError> {
         author_key: update.author_key.0,
         signature: update.signature.0,
         base_revision: update.base_revision,
+    })
+}
+
+/// A share grant as sent: fixed field lengths, a generation of at least 1 (the crypto is the
+/// clients' to check).
+pub fn share_grant(grant: coffer_api::SealedGrant) -> Result<ShareGrant, ApiError> {
+    exact(
+        "owner_signing_public",
+        &grant.owner_signing_public,
+        PUBLIC_KEY_LEN,
+    )?;
+    exact(
+        "recipient_signing_public",
+        &grant.recipient_signing_public,
+        PUBLIC_KEY_LEN,
+    )?;
+    exact(
+        "recipient_agreement_public",
+        &grant.recipient_agreement_public,
+        PUBLIC_KEY_LEN,
+    )?;
+    exact("enc", &grant.enc, PUBLIC_KEY_LEN)?;
+    exact("ciphertext", &grant.ciphertext, GRANT_CIPHERTEXT_LEN)?;
+    exact("signature", &grant.signature, SIGNATURE_LEN)?;
+    if grant.generation == 0 {
+        return Err(ApiError::bad_request("generation must be at least 1"));
+    }
+    Ok(ShareGrant {
+        share_id: grant.share_id,
+        folder_id: grant.folder_id,
+        owner_signing_public: grant.owner_signing_public.0,
+        recipient_signing_public: grant.recipient_signing_public.0,
+        recipient_agreement_public: grant.recipient_agreement_public.0,
+        permission: grant.permission,
+        generation: grant.generation,
+        enc: grant.enc.0,
+        ciphertext: grant.ciphertext.0,
+        signature: grant.signature.0,
+    })
+}
+
+/// One child's new record in a key rotation.
+pub fn rekey_child(child: coffer_api::RekeyChild) -> Result<RekeyChildUpdate, ApiError> {
+    exact("name_tag", &child.name_tag, NAME_TAG_LEN)?;
+    exact("author_key", &child.author_key, AUTHOR_KEY_LEN)?;
+    exact("signature", &child.signature, SIGNATURE_LEN)?;
+    bounded("wrapped_key", &child.wrapped_key, MAX_WRAPPED_KEY)?;
+    Ok(RekeyChildUpdate {
+        id: child.id,
+        name_tag: child.name_tag.0,
+        wrapped_key: child.wrapped_key.0,
+        author_key: child.author_key.0,
+        signature: child.signature.0,
+        base_revision: child.base_revision,
     })
 }
 

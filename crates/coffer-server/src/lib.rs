@@ -16,6 +16,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod access;
 pub mod admin;
 mod auth;
 mod background;

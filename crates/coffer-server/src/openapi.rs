@@ -3,7 +3,8 @@
 //! (`coffer-server openapi > docs/openapi.json`); a test fails when the two differ.
 
 use crate::routes::{
-    abuse, accounts, chunks, imports, link_page, links, meta, nodes, public_links, uploads,
+    abuse, accounts, chunks, imports, link_page, links, meta, nodes, public_links, rekey, shares,
+    uploads,
 };
 use coffer_api::Problem;
 use std::sync::OnceLock;
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         accounts::logout,
         accounts::account,
         accounts::usage,
+        accounts::lookup,
         nodes::get_node,
         nodes::children,
         nodes::create_folder,
@@ -57,6 +59,14 @@ use utoipa::{Modify, OpenApi};
         public_links::link_chunk,
         link_page::link_page,
         abuse::report_abuse,
+        shares::create_share,
+        shares::list_shares,
+        shares::get_share,
+        shares::update_share,
+        shares::delete_share,
+        shares::share_writers,
+        shares::clear_rekey,
+        rekey::rekey_folder,
     ),
     components(schemas(Problem, coffer_api::ErrorCode)),
     modifiers(&BearerAndProblems),
@@ -69,6 +79,8 @@ use utoipa::{Modify, OpenApi};
         (name = "public links", description = "Reading through a public link, without an account \
             (PROTOCOL.md §10.4)"),
         (name = "abuse", description = "Reporting a public link to the operator (PROTOCOL.md §11)"),
+        (name = "shares", description = "Folders shared with other accounts, and key rotations \
+            (PROTOCOL.md §12)"),
     ),
 )]
 pub struct ApiDoc;
@@ -157,7 +169,7 @@ mod tests {
     fn every_route_is_documented_with_errors() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 29);
+        assert_eq!(paths.len(), 35);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 assert!(op["responses"]["default"].is_object(), "{method} {path}");

@@ -3,10 +3,11 @@
 use crate::error::ApiError;
 use coffer_api::{
     AccountInfo, B64, ContentInfo, KeyContainer, Link, LinkPassword, LinkTakedown, Node,
-    PublicLinkInfo, Upload, Usage,
+    PublicIdentity, PublicLinkInfo, SealedGrant, Share, Upload, Usage,
 };
 use coffer_store::{
-    AccountRecord, LinkPasswordRecord, LinkRecord, NodeRecord, UploadRecord, UsageRecord,
+    AccountRecord, LinkPasswordRecord, LinkRecord, NodeRecord, ShareGrant, ShareRecord,
+    UploadRecord, UsageRecord,
 };
 
 pub fn node(record: NodeRecord) -> Node {
@@ -53,17 +54,63 @@ pub fn upload(record: UploadRecord) -> Upload {
     }
 }
 
-/// The account as its owner sees it. The key container was validated JSON when stored; if it
-/// no longer parses, the store is corrupt.
+/// The account as its owner sees it.
 pub fn account(record: AccountRecord) -> Result<AccountInfo, ApiError> {
-    let key_container: KeyContainer = serde_json::from_str(&record.key_container)
-        .map_err(|_| ApiError::internal(&"stored key container does not parse"))?;
+    let key_container = stored_container(&record)?;
     Ok(AccountInfo {
         account_id: record.id,
         email: record.email,
         root_id: record.root_id,
         key_container,
     })
+}
+
+/// The key container of a stored account. It was validated JSON when stored; if it no longer
+/// parses, the store is corrupt.
+pub fn stored_container(record: &AccountRecord) -> Result<KeyContainer, ApiError> {
+    serde_json::from_str(&record.key_container)
+        .map_err(|_| ApiError::internal(&"stored key container does not parse"))
+}
+
+/// Another account's public identity, from its key container.
+pub fn identity(record: AccountRecord) -> Result<PublicIdentity, ApiError> {
+    let container = stored_container(&record)?;
+    Ok(PublicIdentity {
+        account_id: record.id,
+        email: record.email,
+        signing_public: container.signing_public,
+        agreement_public: container.agreement_public,
+    })
+}
+
+pub fn grant(grant: ShareGrant) -> SealedGrant {
+    SealedGrant {
+        share_id: grant.share_id,
+        folder_id: grant.folder_id,
+        owner_signing_public: B64(grant.owner_signing_public),
+        recipient_signing_public: B64(grant.recipient_signing_public),
+        recipient_agreement_public: B64(grant.recipient_agreement_public),
+        permission: grant.permission,
+        generation: grant.generation,
+        enc: B64(grant.enc),
+        ciphertext: B64(grant.ciphertext),
+        signature: B64(grant.signature),
+    }
+}
+
+pub fn share(record: ShareRecord) -> Share {
+    Share {
+        id: record.grant.share_id,
+        folder_id: record.grant.folder_id,
+        owner_id: record.owner_id,
+        owner_email: record.owner_email,
+        recipient_id: record.recipient_id,
+        recipient_email: record.recipient_email,
+        permission: record.grant.permission,
+        grant: grant(record.grant),
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
 }
 
 pub fn usage(record: UsageRecord) -> Usage {

@@ -37,6 +37,8 @@ pub enum StoreError {
     UploadExpired,
     #[error("the chunk list hash does not match the stored chunks")]
     ChunkListMismatch,
+    #[error("the folder is already shared with this account")]
+    AlreadyShared,
     #[error("the account may not create links")]
     LinksSuspended,
     /// The public link is not active (revoked, taken down, gone, expired or exhausted).

@@ -3,7 +3,7 @@
 //! Byte fields are opaque to the store (ciphertexts, signatures, OPAQUE records); the store only
 //! keeps them and hands them back. Times are Unix milliseconds of the server's clock.
 
-pub use coffer_api::{Id, LinkState, NodeKind};
+pub use coffer_api::{Id, LinkState, NodeKind, SharePermission};
 
 /// A BLAKE3 hash (chunk hashes, chunk list hashes).
 pub type Hash = [u8; 32];
@@ -463,4 +463,66 @@ pub struct ImportedFile {
     pub ciphertext_size: u64,
     pub chunk_count: u64,
     pub chunk_list_hash: Hash,
+}
+
+/// A share grant as the owner's client signed it (PROTOCOL.md §12.2); opaque bytes to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareGrant {
+    pub share_id: Id,
+    pub folder_id: Id,
+    pub owner_signing_public: Vec<u8>,
+    pub recipient_signing_public: Vec<u8>,
+    pub recipient_agreement_public: Vec<u8>,
+    pub permission: SharePermission,
+    pub generation: u64,
+    pub enc: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// A share as stored, with both accounts' emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareRecord {
+    pub grant: ShareGrant,
+    pub owner_id: Id,
+    pub owner_email: String,
+    pub recipient_id: Id,
+    pub recipient_email: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a caller may do with another account's node, through its strongest grant on the node
+/// or an ancestor (nearest first among equals): [`crate::MetaStore::share_access`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareAccess {
+    /// The account the node belongs to: store calls on it are made in this account.
+    pub owner: Id,
+    pub share_id: Id,
+    /// The shared folder the grant is on (the node itself or an ancestor).
+    pub share_folder: Id,
+    pub permission: SharePermission,
+}
+
+/// Who an upload session belongs to and who opened it: [`crate::MetaStore::upload_origin`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadOrigin {
+    /// The account the session belongs to (quota, pending bytes).
+    pub account: Id,
+    /// The account that opened it: `account` itself, or a recipient of a share.
+    pub created_by: Id,
+    pub parent_id: Id,
+    /// The node the session creates, or whose content it replaces.
+    pub node_id: Id,
+}
+
+/// One child's new record in a folder key rotation: [`crate::MetaStore::rekey_folder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RekeyChildUpdate {
+    pub id: Id,
+    pub name_tag: Vec<u8>,
+    pub wrapped_key: Vec<u8>,
+    pub author_key: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub base_revision: u64,
 }

@@ -1,4 +1,5 @@
-//! Signup and login (OPAQUE, PROTOCOL.md §3), sessions, the account and its usage.
+//! Signup and login (OPAQUE, PROTOCOL.md §3), sessions, the account and its usage, and the
+//! lookup of another account's public keys.
 //!
 //! The server never sees the password: it evaluates the OPRF, keeps the password file OPAQUE
 //! produced, and checks the client's login finalization. A login for an unknown email gets a
@@ -6,7 +7,7 @@
 
 use crate::auth::{Authenticated, mint_token};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::incoming::{key_container, normalize_email, root_folder};
 use crate::outgoing;
 use crate::state::{AppState, ms_after, now_ms};
@@ -15,8 +16,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use coffer_api::{
     AccountInfo, B64, ErrorCode, Id, LoginFinishRequest, LoginStartRequest, LoginStartResponse,
-    SessionResponse, SignupFinishRequest, SignupFinishResponse, SignupStartRequest,
-    SignupStartResponse, Usage,
+    LookupQuery, PublicIdentity, SessionResponse, SignupFinishRequest, SignupFinishResponse,
+    SignupStartRequest, SignupStartResponse, Usage,
 };
 use coffer_store::{LoginAttempt, NewAccount};
 use zeroize::Zeroizing;
@@ -192,4 +193,21 @@ pub async fn usage(
     Ok(Json(outgoing::usage(
         state.meta.usage(auth.account_id).await?,
     )))
+}
+
+/// Another account's public identity by email (normalised as at signup), to share with it.
+/// This tells any logged-in user whether an email has an account. `404 account_not_found`.
+#[utoipa::path(get, path = "/api/v1/accounts/lookup", tag = "accounts",
+    security(("bearer" = [])),
+    params(LookupQuery),
+    responses((status = 200, description = "The account's public keys", body = PublicIdentity)))]
+pub async fn lookup(
+    _auth: Authenticated,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<LookupQuery>,
+) -> Result<Json<PublicIdentity>, ApiError> {
+    let email = normalize_email(&query.email)?;
+    let record = (state.meta.account_by_email(&email).await?)
+        .ok_or_else(crate::routes::shares::account_not_found)?;
+    Ok(Json(outgoing::identity(record)?))
 }

@@ -7,6 +7,7 @@
 //! (durably) before the chunk row that references it. A download reads the blob in one go (one
 //! chunk in memory, read with direct I/O) and sends that buffer without copying it.
 
+use crate::access::{Need, node_access, upload_account};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
@@ -21,7 +22,8 @@ use coffer_store::{BlobBuf, ChunkTarget, StoreError, UploadState};
 use futures::StreamExt;
 
 /// Stores chunk `index` of an upload session. The body is the raw ciphertext; the
-/// `x-coffer-chunk-hash` header its hex BLAKE3. Sending the same bytes again succeeds.
+/// `x-coffer-chunk-hash` header its hex BLAKE3. Sending the same bytes again succeeds. Only the
+/// session's owner or the recipient that opened it (while it may still write there).
 /// `400 chunk_size_wrong`, `chunk_hash_mismatch`, `chunk_index_out_of_range`;
 /// `409 chunk_conflict`, `upload_committed`; `410 upload_expired`; `413 payload_too_large`.
 #[utoipa::path(put, path = "/api/v1/uploads/{id}/chunks/{index}", tag = "uploads",
@@ -41,7 +43,8 @@ pub async fn put_chunk(
     body: Body,
 ) -> Result<StatusCode, ApiError> {
     let declared = declared_hash(&headers)?;
-    let target = state.meta.chunk_target(auth.account_id, id, index).await?;
+    let account = upload_account(&state, auth.account_id, id).await?;
+    let target = state.meta.chunk_target(account, id, index).await?;
     if target.state == UploadState::Committed {
         return Err(StoreError::UploadCommitted.into());
     }
@@ -78,7 +81,7 @@ pub async fn put_chunk(
     state.blobs.put(version, index, &hash, bytes).await?;
     let recorded = state
         .meta
-        .record_chunk(auth.account_id, id, index, expected, &hash, now_ms())
+        .record_chunk(account, id, index, expected, &hash, now_ms())
         .await;
     match recorded {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
@@ -96,7 +99,8 @@ pub async fn put_chunk(
 }
 
 /// One chunk of a file's current version, as stored (ciphertext), with its hash in
-/// `x-coffer-chunk-hash`. Any other version is `404 not_found`.
+/// `x-coffer-chunk-hash`. Any other version is `404 not_found`. Needs a read grant in a folder
+/// shared with the caller.
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}", tag = "nodes",
     security(("bearer" = [])),
     params(
@@ -111,7 +115,8 @@ pub async fn get_chunk(
     State(state): State<AppState>,
     ApiPath((node, version, index)): ApiPath<(Id, Id, u64)>,
 ) -> Result<Response, ApiError> {
-    serve_chunk(&state, auth.account_id, node, version, index).await
+    let access = node_access(&state, auth.account_id, node, Need::Read).await?;
+    serve_chunk(&state, access.account, node, version, index).await
 }
 
 /// Answers with chunk `index` of `node`'s current version `version` in `account`: the owner's

@@ -18,7 +18,8 @@ use coffer_api::{ErrorCode, Id, ImportFile, Node};
 /// Makes a file inside the link's subtree a node of the caller's drive, counting one download
 /// of the link (`410 link_exhausted` at its limit, with the other `410` states). `401
 /// link_key_wrong` for a wrong access token, `404 not_found` for a source outside the link or
-/// a parent that is not the caller's, `409 revision_conflict` when the source's current
+/// a parent that is not the caller's (a folder shared with the caller included: imports go into
+/// the caller's own drive only), `409 revision_conflict` when the source's current
 /// version is not the one given, `409 chunk_list_mismatch` when a content field differs from
 /// the source's, `409 name_exists` / `id_exists`, `451 content_taken_down`.
 #[utoipa::path(post, path = "/api/v1/links/{id}/import", tag = "links",

@@ -19,7 +19,7 @@ const ACCESS_HASH_LEN: usize = 32;
 const SALT_LEN: usize = coffer_crypto::LINK_SALT_LEN;
 
 /// Creates a link to one of the caller's files or folders. `404 not_found` for a node not in
-/// the account, `409 id_exists`, `403 links_suspended`, `400 bad_request` for wrong sizes,
+/// the account (also one in a folder shared with the caller: only owners make links), `409 id_exists`, `403 links_suspended`, `400 bad_request` for wrong sizes,
 /// Argon2id parameters out of bounds, an expiry in the past or a download limit of 0.
 #[utoipa::path(post, path = "/api/v1/links", tag = "links",
     security(("bearer" = [])),

@@ -10,6 +10,8 @@ pub mod links;
 pub mod meta;
 pub mod nodes;
 pub mod public_links;
+pub mod rekey;
+pub mod shares;
 pub mod uploads;
 
 use crate::error::{ApiError, method_not_allowed, not_found};
@@ -18,7 +20,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use coffer_api::ErrorCode;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
@@ -38,6 +40,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/logout", post(accounts::logout))
         .route("/api/v1/account", get(accounts::account))
         .route("/api/v1/usage", get(accounts::usage))
+        .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/shares",
+            post(shares::create_share).get(shares::list_shares),
+        )
+        .route(
+            "/api/v1/shares/{id}",
+            get(shares::get_share)
+                .put(shares::update_share)
+                .delete(shares::delete_share),
+        )
+        .route("/api/v1/shares/{id}/writers", get(shares::share_writers))
+        .route("/api/v1/rekeys/{folder_id}", delete(shares::clear_rekey))
         .route("/api/v1/nodes", post(nodes::create_folder))
         .route(
             "/api/v1/nodes/{id}",
@@ -115,8 +130,17 @@ pub fn router(state: AppState) -> Router {
             state.settings.chunk_timeout,
             deadline,
         ));
+    // A key rotation names every child of the folder: up to about 40 MB for 100,000 children.
+    let rekeys = Router::new()
+        .route("/api/v1/nodes/{id}/rekey", post(rekey::rekey_folder))
+        .layer(DefaultBodyLimit::max(rekey::REKEY_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.settings.chunk_timeout,
+            deadline,
+        ));
     json.merge(chunks)
         .merge(batches)
+        .merge(rekeys)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(

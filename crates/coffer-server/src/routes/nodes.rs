@@ -1,7 +1,9 @@
 //! The node tree: read a node, list or look up children, create folders, move or rename,
-//! delete subtrees. Every call is scoped to the authenticated account (another account's node
-//! is `404 not_found`).
+//! delete subtrees. Every call goes through [`crate::access`]: the owner, or a recipient of a
+//! share on the node or an ancestor (reads need a read grant, changes a write grant); anyone
+//! else gets `404 not_found`, exactly as for a missing node.
 
+use crate::access::{Need, node_access, write_account};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -17,7 +19,7 @@ use coffer_api::{
     UpdateNode,
 };
 
-/// One node.
+/// One node (the caller's, or in a folder shared with it).
 #[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Node id")),
@@ -27,7 +29,8 @@ pub async fn get_node(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Node>, ApiError> {
-    let node = state.meta.get_node(auth.account_id, id).await?;
+    let access = node_access(&state, auth.account_id, id, Need::Read).await?;
+    let node = state.meta.get_node(access.account, id).await?;
     Ok(Json(outgoing::node(node)))
 }
 
@@ -44,27 +47,20 @@ pub async fn children(
     ApiPath(id): ApiPath<Id>,
     ApiQuery(query): ApiQuery<ChildrenQuery>,
 ) -> Result<Response, ApiError> {
+    let account = node_access(&state, auth.account_id, id, Need::Read)
+        .await?
+        .account;
     if let Some(tag) = &query.name_tag {
         let tag =
             B64::decode(tag).map_err(|_| ApiError::bad_request("name_tag is not base64url"))?;
-        let child = state
-            .meta
-            .child_by_name_tag(auth.account_id, id, &tag)
-            .await?;
+        let child = state.meta.child_by_name_tag(account, id, &tag).await?;
         return Ok(Json(NodePage {
             items: child.into_iter().map(outgoing::node).collect(),
             next: None,
         })
         .into_response());
     }
-    children_page(
-        &state,
-        auth.account_id,
-        id,
-        query.after.as_deref(),
-        query.limit,
-    )
-    .await
+    children_page(&state, account, id, query.after.as_deref(), query.limit).await
 }
 
 /// A page of the folder `id`'s children in `account` (`after`, `limit` as the query gave
@@ -104,7 +100,9 @@ fn page_json(page: &NodePage) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// Creates a folder. `409 name_exists` / `id_exists`, `400 not_a_folder` for a file parent.
+/// Creates a folder (in a folder shared with the caller, it needs a write grant and belongs to
+/// the owner). `409 name_exists` / `id_exists`, `400 not_a_folder` for a file parent,
+/// `403 read_only_share`.
 #[utoipa::path(post, path = "/api/v1/nodes", tag = "nodes",
     security(("bearer" = [])),
     request_body = NewNode,
@@ -115,15 +113,19 @@ pub async fn create_folder(
     ApiJson(body): ApiJson<NewNode>,
 ) -> Result<(StatusCode, Json<Node>), ApiError> {
     let folder = incoming::new_folder(body)?;
-    let node = state
-        .meta
-        .create_folder(auth.account_id, &folder, now_ms())
-        .await?;
+    let account = match folder.parent_id {
+        Some(parent) => write_account(&state, auth.account_id, parent, None).await?,
+        None => auth.account_id, // refused by the store: only signup creates roots
+    };
+    let node = state.meta.create_folder(account, &folder, now_ms()).await?;
     Ok((StatusCode::CREATED, Json(outgoing::node(node))))
 }
 
 /// Moves and/or renames a node with a new signed record. `409 revision_conflict` if it changed
 /// since `base_revision`; `400 invalid_move` for the root or a move into its own subtree.
+/// A recipient with a write grant may move within the folders it can write (`403
+/// read_only_share` for a target it can only read) but not the shared folder itself
+/// (`403 not_owner`).
 #[utoipa::path(put, path = "/api/v1/nodes/{id}", tag = "nodes",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Node id")),
@@ -136,16 +138,27 @@ pub async fn update_node(
     ApiJson(body): ApiJson<UpdateNode>,
 ) -> Result<Json<Node>, ApiError> {
     let update = incoming::node_update(body)?;
+    let access = node_access(&state, auth.account_id, id, Need::Write).await?;
+    access.not_share_root(id)?;
+    write_account(
+        &state,
+        auth.account_id,
+        update.parent_id,
+        Some(access.account),
+    )
+    .await?;
     let node = state
         .meta
-        .update_node(auth.account_id, id, &update, now_ms())
+        .update_node(access.account, id, &update, now_ms())
         .await?;
     Ok(Json(outgoing::node(node)))
 }
 
 /// Deletes a file, an empty folder, or with `recursive=true` a folder and everything under it;
 /// file contents are deleted in the background. `400 invalid_move` for the root,
-/// `409 folder_not_empty` for a non-recursive delete of a folder with children.
+/// `409 folder_not_empty` for a non-recursive delete of a folder with children. Shares on the
+/// deleted folders end with them. A recipient needs a write grant and may not delete the
+/// shared folder itself (`403 not_owner`).
 #[utoipa::path(delete, path = "/api/v1/nodes/{id}", tag = "nodes",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Node id"), DeleteQuery),
@@ -156,9 +169,11 @@ pub async fn delete_node(
     ApiPath(id): ApiPath<Id>,
     ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
+    let access = node_access(&state, auth.account_id, id, Need::Write).await?;
+    access.not_share_root(id)?;
     let versions = state
         .meta
-        .delete_subtree(auth.account_id, id, query.recursive, now_ms())
+        .delete_subtree(access.account, id, query.recursive, now_ms())
         .await?;
     if !versions.is_empty() {
         state.cleanup_wake.notify_one();

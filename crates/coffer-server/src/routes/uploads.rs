@@ -1,6 +1,11 @@
 //! Upload sessions: create, list (to resume), read, abandon, commit. Chunks are in
 //! [`super::chunks`].
+//!
+//! In a folder shared with the caller (write grant), a session belongs to the owner's account
+//! (quota, pending bytes) and remembers who opened it: only that recipient or the owner may use
+//! it, and the recipient only while it may still write into the folder.
 
+use crate::access::{Need, node_access, upload_account, write_account};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -18,6 +23,7 @@ use coffer_store::BatchError;
 
 /// Opens an upload session for a new file, or for new content of an existing file
 /// (`base_revision` set). The session expires after the configured upload TTL.
+/// `403 read_only_share` in a folder shared read-only.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads",
     security(("bearer" = [])),
     request_body = CreateUpload,
@@ -30,16 +36,22 @@ pub async fn create_upload(
     let now = now_ms();
     let expires_at = ms_after(now, state.settings.upload_ttl);
     let upload = incoming::new_upload(body, Id::random(), expires_at)?;
+    let account = write_account(&state, auth.account_id, upload.parent_id, None).await?;
+    if upload.base_revision.is_some() {
+        // The file to replace must be writable too, and in the same drive.
+        write_account(&state, auth.account_id, upload.node_id, Some(account)).await?;
+    }
     state
         .meta
-        .create_upload(auth.account_id, &upload, now)
+        .create_upload_by(account, auth.account_id, &upload, now)
         .await?;
-    let created = state.meta.upload(auth.account_id, upload.id).await?;
+    let created = state.meta.upload(account, upload.id).await?;
     Ok((StatusCode::CREATED, Json(outgoing::upload(created))))
 }
 
 /// The account's unfinished, unexpired sessions (optionally only those into one folder), each
-/// with the chunk indexes already stored, so a client can resume.
+/// with the chunk indexes already stored, so a client can resume. With `parent` a folder shared
+/// with the caller: only the sessions the caller opened there.
 #[utoipa::path(get, path = "/api/v1/uploads", tag = "uploads",
     security(("bearer" = [])),
     params(UploadQuery),
@@ -49,9 +61,18 @@ pub async fn list_uploads(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<UploadQuery>,
 ) -> Result<Json<UploadList>, ApiError> {
+    // A folder the caller cannot see lists nothing, as an empty folder of its own would.
+    let (account, created_by) = match query.parent {
+        Some(parent) => match node_access(&state, auth.account_id, parent, Need::Read).await {
+            Ok(access) => (access.account, access.share.map(|_| auth.account_id)),
+            Err(e) if e.code() == ErrorCode::NotFound => (auth.account_id, None),
+            Err(e) => return Err(e),
+        },
+        None => (auth.account_id, None),
+    };
     let open = state
         .meta
-        .open_uploads(auth.account_id, query.parent, now_ms())
+        .open_uploads_by(account, created_by, query.parent, now_ms())
         .await?;
     Ok(Json(UploadList {
         items: open.into_iter().map(outgoing::upload).collect(),
@@ -68,7 +89,8 @@ pub async fn get_upload(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Upload>, ApiError> {
-    let upload = state.meta.upload(auth.account_id, id).await?;
+    let account = upload_account(&state, auth.account_id, id).await?;
+    let upload = state.meta.upload(account, id).await?;
     Ok(Json(outgoing::upload(upload)))
 }
 
@@ -83,10 +105,8 @@ pub async fn delete_upload(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .meta
-        .abandon_upload(auth.account_id, id, now_ms())
-        .await?;
+    let account = upload_account(&state, auth.account_id, id).await?;
+    state.meta.abandon_upload(account, id, now_ms()).await?;
     state.cleanup_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -107,9 +127,10 @@ pub async fn commit_upload(
     ApiJson(body): ApiJson<CommitUpload>,
 ) -> Result<Json<Node>, ApiError> {
     let commit = incoming::upload_commit(body)?;
+    let account = upload_account(&state, auth.account_id, id).await?;
     let node = state
         .meta
-        .commit_upload(auth.account_id, id, &commit, now_ms(), |hashes| {
+        .commit_upload(account, id, &commit, now_ms(), |hashes| {
             coffer_crypto::chunk_list_hash(hashes)
         })
         .await?;
@@ -125,7 +146,9 @@ pub async fn commit_upload(
 /// file that fails names the error (`detail` says which, from 0). A retry of a committed batch
 /// returns the same nodes. At most 1000 files, each at most 64 KiB of plaintext.
 /// `400 chunk_list_mismatch`, `bad_request`; `409 name_exists`, `id_exists`,
-/// `revision_conflict`; `404 not_found` (parent or replaced file); `413 payload_too_large`.
+/// `revision_conflict`; `404 not_found` (parent or replaced file); `413 payload_too_large`;
+/// `403 read_only_share`. Files may go into folders shared with the caller (write grant), all
+/// of one batch into one account's drive.
 #[utoipa::path(post, path = "/api/v1/uploads/batch", tag = "uploads",
     security(("bearer" = [])),
     request_body = SmallFileBatch,
@@ -147,9 +170,22 @@ pub async fn commit_small_files(
     let files = (body.files.into_iter().enumerate())
         .map(|(index, file)| incoming::small_file(file).map_err(|e| e.in_file(index)))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut account = None;
+    for (index, file) in files.iter().enumerate() {
+        let within = write_account(&state, auth.account_id, file.parent_id, account)
+            .await
+            .map_err(|e| e.in_file(index))?;
+        if file.base_revision.is_some() {
+            write_account(&state, auth.account_id, file.node_id, Some(within))
+                .await
+                .map_err(|e| e.in_file(index))?;
+        }
+        account = Some(within);
+    }
+    let account = account.unwrap_or(auth.account_id);
     let nodes = state
         .meta
-        .commit_small_files(auth.account_id, &files, now_ms())
+        .commit_small_files(account, &files, now_ms())
         .await
         .map_err(|BatchError { index, error }| {
             let e = ApiError::from(error);

@@ -13,6 +13,7 @@ mod isolation;
 mod links;
 mod nodes;
 mod restart;
+mod shares;
 mod small_files;
 mod takedown;
 mod uploads;

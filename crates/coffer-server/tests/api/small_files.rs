@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 const BATCH: &str = "/api/v1/uploads/batch";
 
 /// A small file of `content` (any bytes stand in for ciphertext) named `name` under `parent`.
-fn small_file(parent: Id, name: &str, content: &[u8]) -> SmallFile {
+pub(crate) fn small_file(parent: Id, name: &str, content: &[u8]) -> SmallFile {
     let hash = coffer_crypto::chunk_hash(content);
     SmallFile {
         node_id: Id::random(),

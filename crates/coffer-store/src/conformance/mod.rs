@@ -7,6 +7,7 @@ mod commits;
 mod imports;
 mod links;
 mod nodes;
+mod shares;
 pub(crate) mod small_files;
 mod takedowns;
 mod uploads;
@@ -24,6 +25,7 @@ pub(crate) async fn run_suite(meta: &MetaStore) {
     links::run(meta).await;
     imports::run(meta).await;
     takedowns::run(meta).await;
+    shares::run(meta).await;
 }
 
 #[tokio::test]
@@ -157,6 +159,7 @@ fn variant(e: &StoreError) -> &'static str {
         StoreError::UploadCommitted => "UploadCommitted",
         StoreError::UploadExpired => "UploadExpired",
         StoreError::ChunkListMismatch => "ChunkListMismatch",
+        StoreError::AlreadyShared => "AlreadyShared",
         _ => "other",
     }
 }

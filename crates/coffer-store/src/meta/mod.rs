@@ -8,7 +8,8 @@
 //! [`link_failures`] and [`link_takedowns`] (public links, their rate limits, takedowns),
 //! [`takedowns`] and [`abuse_reports`] (the operator's notices and the reports received),
 //! [`imports`] (files imported from a link, and the reference counting of their chunks),
-//! [`cleanup`], and [`check`] (the consistency checker's read-only queries).
+//! [`shares`] and [`rekey`] (shared folders, the access walk, key rotations), [`cleanup`], and
+//! [`check`] (the consistency checker's read-only queries).
 //!
 //! SQLite has one writer at a time. Rather than let concurrent transactions race for the write
 //! lock (a deferred transaction that reads, then writes, fails with `SQLITE_BUSY` when another
@@ -30,8 +31,10 @@ mod link_failures;
 mod link_takedowns;
 mod links;
 mod nodes;
+mod rekey;
 mod rows;
 mod sessions;
+mod shares;
 mod small_files;
 mod takedowns;
 mod tree;

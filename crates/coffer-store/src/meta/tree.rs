@@ -157,6 +157,34 @@ impl MetaStore {
         .bind(now)
         .fetch_all(&mut *tx)
         .await?;
+        // Shares on the subtree's folders end with them, and so do their rotation marks. The
+        // subtree is walked again only for an account that has any (most have none).
+        let has_shares: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM shares WHERE owner_id = $1 \
+             UNION ALL SELECT 1 FROM rekey_pending WHERE owner_id = $1 LIMIT 1",
+        )
+        .bind(&account.0[..])
+        .fetch_optional(&mut *tx)
+        .await?;
+        if has_shares.is_some() {
+            sqlx::query(concat!(
+                subtree!(),
+                "DELETE FROM shares WHERE folder_id IN (SELECT id FROM sub)"
+            ))
+            .bind(&id.0[..])
+            .bind(&account.0[..])
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(concat!(
+                subtree!(),
+                "DELETE FROM rekey_pending WHERE owner_id = $2 \
+                 AND folder_id IN (SELECT id FROM sub)"
+            ))
+            .bind(&id.0[..])
+            .bind(&account.0[..])
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(concat!(
             subtree!(),
             "DELETE FROM nodes WHERE id IN (SELECT id FROM sub)"

@@ -20,6 +20,18 @@ impl MetaStore {
     /// or version id in use, or the node to replace is a folder), `RevisionConflict`,
     /// `NameExists` (checked again at commit).
     pub async fn create_upload(&self, account: Id, upload: &NewUpload, now: i64) -> Result<()> {
+        self.create_upload_by(account, account, upload, now).await
+    }
+
+    /// [`MetaStore::create_upload`] for a session of `account` opened by `created_by` (a
+    /// recipient writing into a shared folder; the session still counts for `account`).
+    pub async fn create_upload_by(
+        &self,
+        account: Id,
+        created_by: Id,
+        upload: &NewUpload,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         require_folder(&mut tx, account, upload.parent_id).await?;
         match upload.base_revision {
@@ -46,8 +58,9 @@ impl MetaStore {
         sqlx::query(
             "INSERT INTO uploads (id, account_id, node_id, parent_id, version_id, name_tag, \
                wrapped_key, encrypted_attributes, header, chunk_size, ciphertext_size, \
-               chunk_count, base_revision, state, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15)",
+               chunk_count, base_revision, state, created_at, expires_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, \
+               $16)",
         )
         .bind(&upload.id.0[..])
         .bind(&account.0[..])
@@ -69,6 +82,7 @@ impl MetaStore {
         )
         .bind(now)
         .bind(upload.expires_at)
+        .bind(&created_by.0[..])
         .execute(&mut *tx)
         .await
         .map_err(|e| match is_unique_violation(&e) {
@@ -113,13 +127,27 @@ impl MetaStore {
         parent: Option<Id>,
         now: i64,
     ) -> Result<Vec<UploadRecord>> {
+        self.open_uploads_by(account, None, parent, now).await
+    }
+
+    /// [`MetaStore::open_uploads`], with `created_by` only the sessions that account opened
+    /// (what a recipient of a share may see of the owner's sessions).
+    pub async fn open_uploads_by(
+        &self,
+        account: Id,
+        created_by: Option<Id>,
+        parent: Option<Id>,
+        now: i64,
+    ) -> Result<Vec<UploadRecord>> {
         macro_rules! open_of_account {
             () => {
                 " FROM uploads WHERE account_id = $1 AND state = 'open' AND expires_at > $2 \
-                  AND ($3 IS NULL OR parent_id = $3)"
+                  AND ($3 IS NULL OR parent_id = $3) \
+                  AND ($4 IS NULL OR COALESCE(created_by, account_id) = $4)"
             };
         }
         let parent_bytes = parent.as_ref().map(|p| &p.0[..]);
+        let creator_bytes = created_by.as_ref().map(|c| &c.0[..]);
         let mut conn = self.reader.acquire().await?;
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -130,6 +158,7 @@ impl MetaStore {
         .bind(&account.0[..])
         .bind(now)
         .bind(parent_bytes)
+        .bind(creator_bytes)
         .fetch_all(&mut *conn)
         .await?;
         let mut uploads = rows
@@ -144,6 +173,7 @@ impl MetaStore {
         .bind(&account.0[..])
         .bind(now)
         .bind(parent_bytes)
+        .bind(creator_bytes)
         .fetch_all(&mut *conn)
         .await?;
         let mut received: HashMap<Id, Vec<u64>> = HashMap::new();
