@@ -16,15 +16,21 @@ Examples:
   coffer rm -r /old
   coffer link create /docs/report.pdf --expires 7d     share a file; prints its URL
   coffer get 'https://drive.example.org/l/ID#KEY' ./   download a link, no account needed
+  coffer contacts add bob@example.org                  pin Bob's keys
+  coffer share /docs bob@example.org --write           share a folder with Bob
+  coffer ls /shared/alice@example.org/docs             a folder Alice shares with you
 
 Environment:
   COFFER_SERVER      server URL (else the logged-in session's)
   COFFER_PASSWORD    password for signup/login (else --password-stdin or a prompt)
   COFFER_LINK_PASSWORD  password of a public link, to create or read one
-  COFFER_CONFIG_DIR  where the session is kept (default: the user config dir + /coffer)
+  COFFER_CONFIG_DIR  where the session and pinned contacts are kept (default: the user config
+                     dir + /coffer)
+  COFFER_STRICT_CONTACTS=true  share only with verified contacts (as --strict)
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not logged in or wrong password,
-4 integrity check failed (the server served something that does not verify), 5 not found.";
+4 integrity check failed (the server served something that does not verify, or a contact's
+key changed or does not match the fingerprint given), 5 not found.";
 
 /// coffer: an end-to-end encrypted drive. Files and names are encrypted on this machine;
 /// the server stores only ciphertext it cannot read or alter unnoticed.
@@ -189,8 +195,95 @@ pub enum Command {
         #[arg(long)]
         include_key: bool,
     },
+    /// Your contacts: the keys of the people you share with, pinned on first use.
+    #[command(
+        after_help = "A contact's keys come from the server the first time (trust on first \
+    use) and are remembered here. If the server later shows other keys, the contact is marked \
+    KEY CHANGED and sharing with it is refused until you compare fingerprints with \
+    `coffer contacts verify EMAIL` (by phone, in person: not through the server)."
+    )]
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+    /// Show your own key fingerprint, to read out to a contact who verifies you.
+    Fingerprint {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Share a folder with another account: `share /docs bob@example.org [--write]`.
+    #[command(
+        after_help = "The folder's key is sealed to the contact's pinned key and signed by \
+    you; the server only routes it. Read-only recipients can list and download; with --write \
+    they can also upload, create folders, rename, move within the share and delete. What they \
+    store counts against your quota. Run `share` again to change the permission. Recipients see \
+    the folder under /shared/YOUR-EMAIL/."
+    )]
+    Share {
+        /// Your folder to share.
+        path: String,
+        /// The recipient's account email.
+        email: String,
+        /// Let the recipient change the folder's content.
+        #[arg(long)]
+        write: bool,
+        /// Refuse unless the contact's fingerprint was verified (`coffer contacts verify`).
+        #[arg(long, env = "COFFER_STRICT_CONTACTS")]
+        strict: bool,
+    },
+    /// What you share and with whom, and what is shared with you.
+    Shares {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop sharing a folder with someone (`unshare /docs bob@example.org`), or leave a folder
+    /// shared with you (`unshare /shared/alice@example.org/docs`).
+    #[command(
+        after_help = "Access ends at once on the server. Then the keys of the folder and \
+    of every folder below it are replaced, so that nothing written afterwards can be read with \
+    what the former recipient may have kept; files already there keep their keys (whatever they \
+    could read before, they may have copied). Public links to folders inside stop working and \
+    are revoked (file links keep working). If the rotation is interrupted, run the same command \
+    again: it resumes."
+    )]
+    Unshare {
+        path: String,
+        /// The recipient to remove; without it, everyone the folder is shared with (not needed
+        /// to leave a share under /shared).
+        email: Option<String>,
+    },
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     Completions { shell: Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Fetch an account's keys and pin them (trust on first use).
+    Add {
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your contacts: verified, unverified, or KEY CHANGED.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare fingerprints with a contact and mark it verified.
+    #[command(
+        after_help = "Shows the contact's fingerprint and yours as groups of digits. Read them \
+    out to each other over a channel you trust; confirm only if both match. Non-interactive: \
+    --fingerprint \"DIGITS\" (the contact's, as they read it to you) confirms only on a match."
+    )]
+    Verify {
+        email: String,
+        /// The contact's fingerprint as they gave it to you; confirms only if it matches.
+        #[arg(long, value_name = "DIGITS")]
+        fingerprint: Option<String>,
+        /// Confirm without asking (after comparing the fingerprints shown).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +407,42 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sharing_commands_parse() {
+        let cli =
+            Cli::try_parse_from(["coffer", "share", "/docs", "bob@x.org", "--write"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Share {
+                write: true,
+                strict: false,
+                ..
+            }
+        ));
+        let cli = Cli::try_parse_from(["coffer", "unshare", "/shared/a@x.org/docs"]).unwrap();
+        assert!(matches!(cli.command, Command::Unshare { email: None, .. }));
+        let cli = Cli::try_parse_from([
+            "coffer",
+            "contacts",
+            "verify",
+            "bob@x.org",
+            "--fingerprint",
+            "1 2",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Contacts {
+                command: ContactsCommand::Verify {
+                    fingerprint: Some(_),
+                    yes: false,
+                    ..
+                }
+            }
+        ));
+        assert!(Cli::try_parse_from(["coffer", "share", "/docs"]).is_err());
     }
 
     #[test]

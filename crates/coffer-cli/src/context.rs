@@ -66,8 +66,9 @@ impl Context {
         }
     }
 
+    /// The logged-in drive, with the contacts pinned in the config directory.
     pub fn drive(&self) -> Result<Drive> {
-        Ok(Drive::open(self.session()?)?)
+        Ok(Drive::open_with_store(self.session()?, &self.store)?)
     }
 
     /// The password: `--password-stdin`, else `COFFER_PASSWORD`, else a prompt (asked twice

@@ -1,7 +1,8 @@
 //! Exit codes and the one-line error message.
 //!
 //! 0 success, 1 any other error, 2 usage (clap), 3 not logged in or wrong password,
-//! 4 integrity failure (the server served something that does not verify), 5 not found.
+//! 4 integrity failure (the server served something that does not verify, or a contact's key is
+//! not the pinned or confirmed one), 5 not found.
 
 use coffer_api::ErrorCode;
 use coffer_client::{ClientError, LinkError};
@@ -20,8 +21,11 @@ pub fn code(error: &anyhow::Error) -> u8 {
     };
     match client {
         ClientError::NotLoggedIn | ClientError::Auth => AUTH,
-        ClientError::Integrity { .. } | ClientError::Rollback { .. } => INTEGRITY,
-        ClientError::NotFound(_) => NOT_FOUND,
+        ClientError::Integrity { .. }
+        | ClientError::Rollback { .. }
+        | ClientError::KeyChanged { .. }
+        | ClientError::FingerprintMismatch { .. } => INTEGRITY,
+        ClientError::NotFound(_) | ClientError::UnknownAccount(_) => NOT_FOUND,
         ClientError::Api {
             code: ErrorCode::NotFound,
             ..

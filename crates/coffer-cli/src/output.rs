@@ -4,6 +4,7 @@ use coffer_client::{Entry, NodeKind, TreeEntry};
 use serde::Serialize;
 
 pub mod links;
+pub mod shares;
 
 /// `1023 B`, `1.0 KiB`, `5.5 MiB`.
 pub fn human_size(bytes: u64) -> String {

@@ -90,6 +90,21 @@ impl ProgressSink for Bars {
             self.multi.remove(&bar);
         }
     }
+
+    fn folder_rekeyed(&self, path: &str) {
+        let mut overall = lock(&self.overall);
+        let bar = overall.get_or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new_spinner());
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} {pos} folders re-keyed {msg:40!}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        bar.inc(1);
+        bar.set_message(path.to_owned());
+    }
 }
 
 impl Drop for Bars {

@@ -1,12 +1,16 @@
 //! The [`Drive`] handle and path resolution: every node on the way from the root is fetched by
 //! name tag and verified before it is used.
 
+use crate::authors::Authors;
+use crate::contacts::ContactBook;
 use crate::entry::Entry;
 use crate::error::{ClientError, Result};
 use crate::folder_cache::FolderCache;
 use crate::http::Api;
 use crate::path::DrivePath;
 use crate::session::Session;
+use crate::session_store::SessionStore;
+use crate::shares::{ShareCache, SharedPath};
 use crate::transfer::{BufferPool, SPARE_BUFFERS};
 use crate::verify::{VerifiedNode, verify_child, verify_root};
 use coffer_api::{ErrorCode, Usage};
@@ -35,11 +39,27 @@ pub(crate) struct DriveInner {
     pub spare_buffers: Arc<BufferPool>,
     /// Folders verified in the last moments, by path.
     pub folders: FolderCache,
+    /// Pinned contacts and grant generations (on disk with a store, else in memory).
+    pub contacts: ContactBook,
+    /// The share list seen in the last moments.
+    pub shares: ShareCache,
 }
 
 impl Drive {
-    /// Opens the drive of a logged-in session (no request is made yet).
+    /// Opens the drive of a logged-in session (no request is made yet). Contact pins and grant
+    /// generations live in memory only: use [`Drive::open_with_store`] to keep them.
     pub fn open(session: Session) -> Result<Drive> {
+        Drive::with_contacts(session, ContactBook::in_memory())
+    }
+
+    /// Opens the drive of a logged-in session, keeping contact pins and grant generations in
+    /// `contacts.json` in `store`'s directory (per server and account).
+    pub fn open_with_store(session: Session, store: &SessionStore) -> Result<Drive> {
+        let book = ContactBook::load(store, &session.server_url, session.account_id)?;
+        Drive::with_contacts(session, book)
+    }
+
+    fn with_contacts(session: Session, contacts: ContactBook) -> Result<Drive> {
         let api = Api::new(&session.server_url)?.with_token(&session.token);
         let author = session.identity.signing_public();
         Ok(Drive {
@@ -50,6 +70,8 @@ impl Drive {
                 chunk_buffers: Arc::new(Semaphore::new(CHUNK_BUFFERS)),
                 spare_buffers: BufferPool::new(SPARE_BUFFERS),
                 folders: FolderCache::default(),
+                contacts,
+                shares: ShareCache::default(),
             }),
         })
     }
@@ -63,7 +85,8 @@ impl Drive {
         &self.inner.api
     }
 
-    /// The one author key this client trusts for its own drive.
+    /// The account's own key: the author of its drive's records (others' only below write
+    /// grants, see [`Authors`]).
     pub(crate) fn author(&self) -> &[u8; 32] {
         &self.inner.author
     }
@@ -71,6 +94,12 @@ impl Drive {
     /// Facts about the node at `path`.
     pub async fn stat(&self, path: &str) -> Result<Entry> {
         let path = DrivePath::parse(path)?;
+        if matches!(
+            SharedPath::of(&path),
+            Some(SharedPath::Top | SharedPath::Owner(_))
+        ) {
+            return Ok(Entry::virtual_folder(path));
+        }
         Ok(Entry::of(&self.resolve(&path).await?))
     }
 
@@ -91,14 +120,20 @@ impl Drive {
 
     async fn fetch_root(&self) -> Result<VerifiedNode> {
         let s = &self.inner.session;
-        let node = self.api().node(s.root_id).await.map_err(|e| match e {
-            ClientError::Api {
-                code: ErrorCode::NotFound,
-                ..
-            } => ClientError::integrity("/", "the server does not have the root folder"),
-            other => other,
-        })?;
-        verify_root(node, &s.master_key, s.root_id, self.author())
+        let node = async {
+            self.api().node(s.root_id).await.map_err(|e| match e {
+                ClientError::Api {
+                    code: ErrorCode::NotFound,
+                    ..
+                } => ClientError::integrity("/", "the server does not have the root folder"),
+                other => other,
+            })
+        };
+        // The own write grants widen who may sign below the shared folders.
+        let (node, shares) = tokio::try_join!(node, self.share_state())?;
+        let authors = Authors::with_grants(*self.author(), shares.own_writers.clone())
+            .sharing(shares.own_shared.clone());
+        verify_root(node, &s.master_key, s.root_id, &authors)
     }
 
     /// The verified child `name` of the verified folder `parent`, if it exists.
@@ -111,7 +146,7 @@ impl Drive {
         let Some(node) = self.api().child_by_tag(parent.id(), &tag).await? else {
             return Ok(None);
         };
-        let child = verify_child(node, &parent.as_parent(), self.author())?;
+        let child = verify_child(node, &parent.as_parent())?;
         if child.attrs.name != name {
             return Err(ClientError::integrity(
                 child.path.to_string(),
@@ -128,6 +163,9 @@ impl Drive {
     /// fetched and verified now. A walk that started from a cached folder and failed is walked
     /// again from the root, with the cache cleared, before the error is believed.
     pub(crate) async fn lookup(&self, path: &DrivePath) -> Result<Option<VerifiedNode>> {
+        if let Some(shared) = SharedPath::of(path) {
+            return self.lookup_shared(path, shared).await;
+        }
         let Some(parent) = path.parent() else {
             return self.root().await.map(Some);
         };
@@ -148,7 +186,11 @@ impl Drive {
     }
 
     /// Walks from `start` (a verified ancestor of `path`, or `path`'s root) down to `path`.
-    async fn walk(&self, start: VerifiedNode, path: &DrivePath) -> Result<Option<VerifiedNode>> {
+    pub(crate) async fn walk(
+        &self,
+        start: VerifiedNode,
+        path: &DrivePath,
+    ) -> Result<Option<VerifiedNode>> {
         let names = path.names();
         let mut node = start;
         for (depth, name) in names.iter().enumerate().skip(node.path.names().len()) {

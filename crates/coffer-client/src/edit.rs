@@ -6,6 +6,7 @@ use crate::error::{ClientError, Result};
 use crate::path::{DrivePath, PathSpec};
 use crate::plan::plan_move;
 use crate::records::{moved, new_folder, now_ms};
+use crate::shares::{SHARED, SharedPath, not_a_folder};
 use crate::verify::{VerifiedNode, verify_child};
 use coffer_api::ErrorCode;
 
@@ -31,9 +32,19 @@ impl Drive {
 
     /// The folder at `path`, creating it and missing ancestors.
     pub(crate) async fn ensure_folder_path(&self, path: &DrivePath) -> Result<VerifiedNode> {
-        let mut node = match self.inner.folders.deepest(path) {
-            Some(folder) => folder,
-            None => self.root().await?,
+        let mut node = match SharedPath::of(path) {
+            None => match self.inner.folders.deepest(path) {
+                Some(folder) => folder,
+                None => self.root().await?,
+            },
+            Some(SharedPath::Inside { owner, base }) => {
+                match (self.inner.folders.deepest(path)).filter(|f| f.path.starts_with(&base)) {
+                    Some(folder) => folder,
+                    None => (self.share_root(&owner, &base).await?)
+                        .ok_or_else(|| ClientError::NotFound(base.to_string()))?,
+                }
+            }
+            Some(_) => return Err(not_a_folder(path)),
         };
         for name in path.names().iter().skip(node.path.names().len()) {
             node = self.ensure_folder(&node, name).await?;
@@ -72,6 +83,7 @@ impl Drive {
         name: &str,
     ) -> Result<VerifiedNode> {
         let path = parent.path.join(name)?;
+        check_not_reserved(&path)?;
         let record = new_folder(
             &parent.as_parent(),
             name,
@@ -88,7 +100,7 @@ impl Drive {
                 Some(ErrorCode::NotFound) => ClientError::NotFound(parent.path.to_string()),
                 _ => e,
             })?;
-        verify_child(node, &parent.as_parent(), self.author())
+        verify_child(node, &parent.as_parent())
     }
 
     /// Moves and/or renames `src` to `dest` (like `mv`: into `dest` if it is a folder). Never
@@ -98,6 +110,19 @@ impl Drive {
         let dest = PathSpec::parse(dest)?;
         let dest_node = self.lookup(&dest.path).await?;
         let target = plan_move(&src, &dest, dest_node.as_ref().map(|n| n.node.kind))?;
+        check_not_reserved(&target.path())?;
+        if realm(&src) != realm(&target.parent) {
+            return Err(ClientError::InvalidOperation {
+                path: src.to_string(),
+                reason: "cannot move between your drive and a shared folder (copy it instead)",
+            });
+        }
+        if is_share_root(&src) {
+            return Err(ClientError::InvalidOperation {
+                path: src.to_string(),
+                reason: "a folder shared with you cannot be moved or renamed",
+            });
+        }
         let node = self.resolve(&src).await?;
         let cached_parent = (self.inner.folders.deepest(&target.parent))
             .filter(|folder| folder.path == target.parent);
@@ -137,11 +162,7 @@ impl Drive {
                 },
                 _ => e,
             })?;
-        Ok(Entry::of(&verify_child(
-            updated,
-            &new_parent.as_parent(),
-            self.author(),
-        )?))
+        Ok(Entry::of(&verify_child(updated, &new_parent.as_parent())?))
     }
 
     /// Deletes the file or empty folder at `path`; a folder with everything in it only with
@@ -154,6 +175,15 @@ impl Drive {
                 reason: "the root cannot be deleted",
             });
         }
+        if is_share_root(&path) {
+            return Err(ClientError::InvalidOperation {
+                path: path.to_string(),
+                reason: "a folder shared with you cannot be deleted; `coffer unshare` leaves it",
+            });
+        }
+        if let Some(SharedPath::Top | SharedPath::Owner(_)) = SharedPath::of(&path) {
+            return Err(not_a_folder(&path));
+        }
         let node = self.resolve(&path).await?;
         self.inner.folders.forget(&path);
         self.api()
@@ -165,4 +195,29 @@ impl Drive {
                 _ => e,
             })
     }
+}
+
+/// Refuses `/shared` as a name at the root: that path shows the folders shared with this
+/// account.
+pub(crate) fn check_not_reserved(path: &DrivePath) -> Result<()> {
+    if path.names().len() == 1 && path.name() == Some(SHARED) {
+        return Err(ClientError::InvalidOperation {
+            path: path.to_string(),
+            reason: "reserved for the folders others share with you; choose another name",
+        });
+    }
+    Ok(())
+}
+
+/// Which tree a path is in: the own drive (`None`) or one incoming share (its root's path).
+fn realm(path: &DrivePath) -> Option<DrivePath> {
+    match SharedPath::of(path)? {
+        SharedPath::Inside { base, .. } => Some(base),
+        _ => Some(path.clone()),
+    }
+}
+
+/// Whether `path` is the root of an incoming share (`/shared/<email>/<name>`).
+fn is_share_root(path: &DrivePath) -> bool {
+    matches!(SharedPath::of(path), Some(SharedPath::Inside { base, .. }) if base == *path)
 }

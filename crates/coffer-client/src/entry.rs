@@ -27,7 +27,9 @@ impl Entry {
     pub(crate) fn of(node: &VerifiedNode) -> Entry {
         Entry {
             path: node.path.clone(),
-            name: node.attrs.name.clone(),
+            // The name in the path: the node's own, but for an incoming share's root listed
+            // as `name (2)` beside another folder of that name (and the root's `""`).
+            name: (node.path.name()).unwrap_or(&node.attrs.name).to_owned(),
             kind: node.node.kind,
             size: node.attrs.size,
             mtime: node.attrs.mtime,
@@ -35,6 +37,21 @@ impl Entry {
             blake3: node.attrs.blake3.clone(),
             id: node.node.id,
             revision: node.node.revision,
+        }
+    }
+
+    /// A folder that exists only in this client's view (`/shared`, `/shared/<email>`).
+    pub(crate) fn virtual_folder(path: DrivePath) -> Entry {
+        Entry {
+            name: path.name().unwrap_or_default().to_owned(),
+            path,
+            kind: NodeKind::Folder,
+            size: None,
+            mtime: None,
+            media_type: None,
+            blake3: None,
+            id: Id::ZERO,
+            revision: 0,
         }
     }
 

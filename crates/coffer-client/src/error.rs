@@ -89,6 +89,33 @@ pub enum ClientError {
     /// The operation is not allowed on this node (moving the root, moving a folder into itself).
     #[error("{path}: {reason}")]
     InvalidOperation { path: String, reason: &'static str },
+    /// A write into a folder shared with this account for reading only.
+    #[error("read-only share: its owner shared it with you for reading only")]
+    ReadOnlyShare,
+    /// A contact's keys, as the server now names them, differ from the pinned ones.
+    #[error(
+        "{email}'s key changed since you pinned it; compare fingerprints with `coffer contacts verify {email}`"
+    )]
+    KeyChanged { email: String },
+    /// Strict sharing with a contact whose fingerprint was never compared.
+    #[error(
+        "{email} is not verified; compare fingerprints with `coffer contacts verify {email}` first"
+    )]
+    Unverified { email: String },
+    /// The typed fingerprint is not the contact's: nothing was marked verified.
+    #[error(
+        "the fingerprint you entered does not match {email}'s key: not verified (the server may be showing you another key)"
+    )]
+    FingerprintMismatch { email: String },
+    /// Only a folder's owner can share it.
+    #[error("{path}: only the owner ({owner}) can share this")]
+    NotOwner { path: String, owner: String },
+    /// No share of this folder with this account.
+    #[error("{path}: not shared with {email}")]
+    NotShared { path: String, email: String },
+    /// The server has no account with this email.
+    #[error("{0}: no such account")]
+    UnknownAccount(String),
 }
 
 impl ClientError {
@@ -106,6 +133,7 @@ impl ClientError {
         match code {
             ErrorCode::Unauthorized => ClientError::NotLoggedIn,
             ErrorCode::LoginFailed => ClientError::Auth,
+            ErrorCode::ReadOnlyShare => ClientError::ReadOnlyShare,
             _ => ClientError::Api {
                 status,
                 code,
@@ -121,6 +149,7 @@ impl ClientError {
             ClientError::Api { code, .. } => Some(*code),
             ClientError::NotLoggedIn => Some(ErrorCode::Unauthorized),
             ClientError::Auth => Some(ErrorCode::LoginFailed),
+            ClientError::ReadOnlyShare => Some(ErrorCode::ReadOnlyShare),
             _ => None,
         }
     }

@@ -19,13 +19,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Sharing (PROTOCOL.md §12): `contacts` pins other accounts' keys on first use and compares
+//! fingerprints ([`Drive::contact_add`], [`Drive::contact_verify`], [`Drive::contact_confirm`]);
+//! [`Drive::share`] seals a folder's key to a pinned contact; folders shared with this account
+//! appear under `/shared/<owner email>/<folder>` and every operation works there (the server
+//! enforces write access); [`Drive::unshare`] revokes and rotates the subtree's keys.
+//!
 //! Code map: [`account`] (signup, login, whoami), [`Session`] and [`SessionStore`] (the
 //! session file), `http` (typed routes, retries), `verify` (server node → verified node),
-//! `records` (building signed records), [`Drive`] with `listing`, `edit` (mkdir, mv, rm) and
-//! `transfer` (put, get, resume), `plan` (pure destination decisions).
+//! `authors` (which keys may sign below a folder), `records` (building signed records),
+//! [`Drive`] with `listing`, `edit` (mkdir, mv, rm) and `transfer` (put, get, resume), `plan`
+//! (pure destination decisions), `contacts` (the pin store), `shares` (grants, `/shared`,
+//! key rotation).
 #![forbid(unsafe_code)]
 
 pub mod account;
+mod authors;
+mod contacts;
 mod drive;
 mod edit;
 mod entry;
@@ -40,11 +50,14 @@ mod plan;
 mod records;
 mod session;
 mod session_store;
+mod shares;
 mod transfer;
 mod verify;
 
 pub use account::{AccountStatus, login, logout, signup, whoami};
-pub use coffer_api::{Link, LinkState, LinkTakedown, NodeKind, Usage};
+pub use coffer_api::{Link, LinkState, LinkTakedown, NodeKind, SharePermission, Usage};
+pub use coffer_crypto::Fingerprint;
+pub use contacts::{Contact, ContactStatus, VerifyView};
 pub use drive::Drive;
 pub use entry::{Entry, TreeEntry};
 pub use error::{ClientError, Result};
@@ -55,6 +68,7 @@ pub use link::{
 pub use path::{DrivePath, PathSpec};
 pub use session::Session;
 pub use session_store::{LastUsed, SessionStore};
+pub use shares::{IncomingShare, OutgoingShare, ShareOptions, SharesView, UnshareReport};
 pub use transfer::{
     CancelToken, GetSummary, NoProgress, PendingUpload, ProgressSink, PutSummary, TransferId,
     TransferOptions,

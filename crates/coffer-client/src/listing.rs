@@ -32,8 +32,15 @@ const RANGES: usize = 2;
 
 impl Drive {
     /// The entries of the folder at `path` sorted by name, or the file itself.
+    ///
+    /// `/shared` lists the owners of folders shared with this account, `/shared/<email>` that
+    /// owner's folders.
     pub async fn ls(&self, path: &str) -> Result<Vec<Entry>> {
-        let node = self.resolve(&DrivePath::parse(path)?).await?;
+        let path = DrivePath::parse(path)?;
+        if let Some(entries) = self.ls_shared(&path).await? {
+            return Ok(entries);
+        }
+        let node = self.resolve(&path).await?;
         if !node.is_folder() {
             return Ok(vec![Entry::of(&node)]);
         }
@@ -42,12 +49,23 @@ impl Drive {
             folder: node.id(),
             limit: MAX_PAGE,
         };
-        list(pages, Verifier::new(&node, self.author(), into_entry)).await
+        list(pages, Verifier::new(&node, into_entry)).await
     }
 
     /// The folder at `path` and everything below it (a file: just itself).
     pub async fn tree(&self, path: &str) -> Result<TreeEntry> {
-        let node = self.resolve(&DrivePath::parse(path)?).await?;
+        let path = DrivePath::parse(path)?;
+        if let Some(entries) = self.ls_shared(&path).await? {
+            let mut children = Vec::with_capacity(entries.len());
+            for entry in entries {
+                children.push(Box::pin(self.tree(&entry.path.to_string())).await?);
+            }
+            return Ok(TreeEntry {
+                entry: Entry::virtual_folder(path),
+                children,
+            });
+        }
+        let node = self.resolve(&path).await?;
         self.subtree(node).await
     }
 
@@ -76,27 +94,23 @@ impl Drive {
             folder: folder.id(),
             limit: MAX_PAGE,
         };
-        list(pages, Verifier::new(folder, self.author(), |node| node)).await
+        list(pages, Verifier::new(folder, |node| node)).await
     }
 }
 
-/// Every child the pages list, verified as children of `folder` signed by `author`, sorted by
-/// name (a public link's folders: the same checks as the drive's, another source of pages).
+/// Every child the pages list, verified as children of `folder` signed by a key it trusts,
+/// sorted by name (a public link's folders: the same checks as the drive's, another source of
+/// pages).
 pub(crate) async fn list_nodes(
     pages: impl Pages,
     folder: &VerifiedNode,
-    author: &[u8; 32],
 ) -> Result<Vec<VerifiedNode>> {
-    list(pages, Verifier::new(folder, author, |node| node)).await
+    list(pages, Verifier::new(folder, |node| node)).await
 }
 
 /// As [`list_nodes`], keeping only each child's [`Entry`].
-pub(crate) async fn list_entries(
-    pages: impl Pages,
-    folder: &VerifiedNode,
-    author: &[u8; 32],
-) -> Result<Vec<Entry>> {
-    list(pages, Verifier::new(folder, author, into_entry)).await
+pub(crate) async fn list_entries(pages: impl Pages, folder: &VerifiedNode) -> Result<Vec<Entry>> {
+    list(pages, Verifier::new(folder, into_entry)).await
 }
 
 /// Where pages come from: `after` → the next page of children with greater ids.
@@ -191,7 +205,6 @@ type Verifying<T> = JoinHandle<Result<Vec<T>>>;
 /// Verifies slices of pages on blocking threads, at most one per core at a time.
 struct Verifier<T> {
     parent: ParentRef,
-    author: [u8; 32],
     keep: fn(VerifiedNode) -> T,
     cores: usize,
     threads: Arc<Semaphore>,
@@ -201,7 +214,6 @@ impl<T> Clone for Verifier<T> {
     fn clone(&self) -> Self {
         Verifier {
             parent: self.parent.clone(),
-            author: self.author,
             keep: self.keep,
             cores: self.cores,
             threads: self.threads.clone(),
@@ -210,12 +222,12 @@ impl<T> Clone for Verifier<T> {
 }
 
 impl<T: Listed> Verifier<T> {
-    /// Children of `folder` signed by `author`, each turned into a `T` by `keep` once verified.
-    fn new(folder: &VerifiedNode, author: &[u8; 32], keep: fn(VerifiedNode) -> T) -> Self {
+    /// Children of `folder` signed by keys it trusts, each turned into a `T` by `keep` once
+    /// verified.
+    fn new(folder: &VerifiedNode, keep: fn(VerifiedNode) -> T) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Verifier {
             parent: folder.as_parent(),
-            author: *author,
             keep,
             cores,
             threads: Arc::new(Semaphore::new(cores)),
@@ -227,12 +239,12 @@ impl<T: Listed> Verifier<T> {
         split(items, self.cores)
             .into_iter()
             .map(|slice| {
-                let (parent, author, keep) = (self.parent.clone(), self.author, self.keep);
+                let (parent, keep) = (self.parent.clone(), self.keep);
                 let threads = self.threads.clone();
                 tokio::spawn(async move {
                     let _thread = threads.acquire_owned().await.map_err(task_failed)?;
                     tokio::task::spawn_blocking(move || {
-                        let verified = verify_children(slice, &parent, &author)?;
+                        let verified = verify_children(slice, &parent)?;
                         Ok(verified.into_iter().map(keep).collect())
                     })
                     .await
@@ -246,6 +258,7 @@ impl<T: Listed> Verifier<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authors::Authors;
     use crate::records::{as_server_node, new_folder, new_root};
     use crate::verify::verify_root;
     use coffer_crypto::{Identity, SymmetricKey};
@@ -297,7 +310,7 @@ mod tests {
             let master = SymmetricKey::from_bytes([1; 32]);
             let identity = Identity::from_seeds([2; 32], [3; 32]);
             let new = new_root(&master, &identity);
-            let author = identity.signing_public();
+            let author = Authors::single(identity.signing_public());
             let root = verify_root(as_server_node(&new), &master, new.id, &author).unwrap();
             Folder { identity, root }
         }
@@ -317,8 +330,7 @@ mod tests {
         }
 
         async fn ls(&self, pages: FakePages) -> Result<Vec<Entry>> {
-            let author = self.identity.signing_public();
-            list(pages, Verifier::new(&self.root, &author, into_entry)).await
+            list(pages, Verifier::new(&self.root, into_entry)).await
         }
     }
 
@@ -392,8 +404,7 @@ mod tests {
     #[tokio::test]
     async fn malformed_pages_are_protocol_errors() {
         let folder = Folder::new();
-        let author = folder.identity.signing_public();
-        let verifier = || Verifier::new(&folder.root, &author, into_entry);
+        let verifier = || Verifier::new(&folder.root, into_entry);
         let empty_not_last = BadPages(NodePage {
             items: Vec::new(),
             next: Some(Id::ZERO.to_string()),

@@ -186,7 +186,7 @@ impl SessionStore {
     }
 
     /// Writes `name` atomically with mode 0600 in a 0700 directory.
-    fn write_private(&self, name: &str, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write_private(&self, name: &str, bytes: &[u8]) -> Result<()> {
         create_private_dir(&self.dir)?;
         let target = self.dir.join(name);
         let tmp = self.dir.join(format!(
@@ -207,7 +207,7 @@ impl SessionStore {
     }
 }
 
-fn seen_key(server_url: &str, account_id: Id) -> String {
+pub(crate) fn seen_key(server_url: &str, account_id: Id) -> String {
     format!("{} {account_id}", server_url.trim_end_matches('/'))
 }
 

@@ -2,12 +2,14 @@
 //! verifies (PROTOCOL.md §7).
 //!
 //! Order of the checks, each failure an [`ClientError::Integrity`] naming the path: the parent
-//! the server claims is the one we asked about; the author key is the account's own; the
+//! the server claims is the one we asked about; the author key is one the folder trusts
+//! ([`Authors`]: the account's own, a share owner's, a writer's); the
 //! signature over the record; the wrapped key opens under the parent's key with this node id and
 //! parent id; the attributes open with this node id; the name tag is the name's tag under the
 //! parent key; for files, the content header's MAC, node id and version id, its chunk size, and
 //! the counts implied by the signed size.
 
+use crate::authors::Authors;
 use crate::error::{ClientError, Result};
 use crate::path::DrivePath;
 use coffer_api::{Id, Node, NodeKind};
@@ -20,6 +22,8 @@ pub(crate) struct VerifiedNode {
     pub key: SymmetricKey,
     pub attrs: Attributes,
     pub path: DrivePath,
+    /// The keys trusted to sign this folder's children.
+    pub authors: Authors,
 }
 
 /// What a child's verification needs of its parent (owned, so it can move to worker threads).
@@ -29,6 +33,8 @@ pub(crate) struct ParentRef {
     pub id: Id,
     pub key: SymmetricKey,
     pub path: DrivePath,
+    /// The keys trusted to sign the children.
+    pub authors: Authors,
 }
 
 impl std::fmt::Debug for VerifiedNode {
@@ -52,16 +58,18 @@ impl VerifiedNode {
             id: self.node.id,
             key: self.key.clone(),
             path: self.path.clone(),
+            authors: self.authors.clone(),
         }
     }
 }
 
-/// Verifies the account's root: no parent, key wrapped by the master key, name `""`.
+/// Verifies the account's root: no parent, key wrapped by the master key, name `""`, signed
+/// by a key `authors` trusts (the account's own).
 pub(crate) fn verify_root(
     node: Node,
     master_key: &SymmetricKey,
     root_id: Id,
-    author: &[u8; 32],
+    authors: &Authors,
 ) -> Result<VerifiedNode> {
     let fail = |why: &str| ClientError::integrity("/", why.to_owned());
     if node.id != root_id || node.parent_id.is_some() {
@@ -70,15 +78,17 @@ pub(crate) fn verify_root(
     if node.kind != NodeKind::Folder {
         return Err(fail("the root is not a folder"));
     }
-    let (key, attrs) = open_record(&node, Id::ZERO, master_key, author, "/")?;
+    let (key, attrs) = open_record(&node, Id::ZERO, master_key, authors, "/")?;
     if !node.name_tag.is_empty() || !attrs.name.is_empty() {
         return Err(fail("the root has a name"));
     }
+    let authors = authors.below(node.id);
     Ok(VerifiedNode {
         node,
         key,
         attrs,
         path: DrivePath::root(),
+        authors,
     })
 }
 
@@ -92,9 +102,33 @@ pub(crate) fn verify_link_root(
     node_key: SymmetricKey,
     author: &[u8; 32],
 ) -> Result<VerifiedNode> {
-    let fail = |why: &str| ClientError::integrity("/", why.to_owned());
+    let authors = Authors::single(*author);
+    verify_granted_root(node, node_key, author, DrivePath::root(), &authors).map_err(|e| match e {
+        ClientError::Integrity { path, reason } if reason == NOT_THE_GRANTER => {
+            ClientError::integrity(path, "signed by a key that is not the link's author")
+        }
+        other => other,
+    })
+}
+
+const NOT_THE_GRANTER: &str = "signed by a key that is not the one that granted access";
+
+/// Verifies a node reached through a key obtained elsewhere (a public link's seal, a share
+/// grant): its record must be signed by `author` (the key that granted access, never one the
+/// server names), and `node_key` stands in for the unwrapped key (the record's `wrapped_key`
+/// is sealed under a parent key the reader does not have). The node is placed at `path`; its
+/// children are checked against `authors` (widened by grants on the node itself).
+pub(crate) fn verify_granted_root(
+    node: Node,
+    node_key: SymmetricKey,
+    author: &[u8; 32],
+    path: DrivePath,
+    authors: &Authors,
+) -> Result<VerifiedNode> {
+    let label = path.to_string();
+    let fail = |why: &str| ClientError::integrity(label.clone(), why.to_owned());
     if node.author_key[..] != author[..] {
-        return Err(fail("signed by a key that is not the link's author"));
+        return Err(fail(NOT_THE_GRANTER));
     }
     let parent_id = node.parent_id.unwrap_or(Id::ZERO);
     let record = record_of(&node, parent_id).ok_or_else(|| fail("the record is malformed"))?;
@@ -110,21 +144,19 @@ pub(crate) fn verify_link_root(
     if node.kind == NodeKind::File {
         check_content(&node, &node_key, &attrs).map_err(fail)?;
     }
+    let authors = authors.below(node.id);
     Ok(VerifiedNode {
         node,
         key: node_key,
         attrs,
-        path: DrivePath::root(),
+        path,
+        authors,
     })
 }
 
 /// Verifies a child of the verified folder `parent`.
-pub(crate) fn verify_child(
-    node: Node,
-    parent: &ParentRef,
-    author: &[u8; 32],
-) -> Result<VerifiedNode> {
-    let record = child_record(&node, parent, author)?;
+pub(crate) fn verify_child(node: Node, parent: &ParentRef) -> Result<VerifiedNode> {
+    let record = child_record(&node, parent)?;
     record
         .verify(&node.signature)
         .map_err(|_| bad_signature(&node, parent))?;
@@ -135,14 +167,10 @@ pub(crate) fn verify_child(
 /// batch verification of their signatures ([`coffer_crypto::verify_records`], same verdicts).
 /// Each node's checks keep their order; when several nodes are bad, the error names the first
 /// node that fails the earliest check (claims, then signatures, then keys and names).
-pub(crate) fn verify_children(
-    nodes: Vec<Node>,
-    parent: &ParentRef,
-    author: &[u8; 32],
-) -> Result<Vec<VerifiedNode>> {
+pub(crate) fn verify_children(nodes: Vec<Node>, parent: &ParentRef) -> Result<Vec<VerifiedNode>> {
     let records = nodes
         .iter()
-        .map(|node| Ok((child_record(node, parent, author)?, &node.signature[..])))
+        .map(|node| Ok((child_record(node, parent)?, &node.signature[..])))
         .collect::<Result<Vec<_>>>()?;
     if let Err(bad) = coffer_crypto::verify_records(&records) {
         // Never empty, and indexes `records`, which has one record per node.
@@ -166,18 +194,14 @@ fn bad_signature(node: &Node, parent: &ParentRef) -> ClientError {
     ClientError::integrity(unnamed(node, parent), "the signature does not verify")
 }
 
-/// The checks before the signature: the parent is the one asked about, the author key is the
-/// account's own, the record is well-formed. Returns the record the signature must cover.
-fn child_record<'a>(
-    node: &'a Node,
-    parent: &ParentRef,
-    author: &[u8; 32],
-) -> Result<NodeRecord<'a>> {
+/// The checks before the signature: the parent is the one asked about, the author key is one
+/// the parent trusts, the record is well-formed. Returns the record the signature must cover.
+fn child_record<'a>(node: &'a Node, parent: &ParentRef) -> Result<NodeRecord<'a>> {
     let fail = |why: &str| ClientError::integrity(unnamed(node, parent), why.to_owned());
     if node.parent_id != Some(parent.id) {
         return Err(fail("the server listed a node of another folder"));
     }
-    if node.author_key[..] != author[..] {
+    if !parent.authors.trusts(&node.author_key) {
         return Err(fail(FOREIGN_AUTHOR));
     }
     record_of(node, parent.id).ok_or_else(|| fail("the record is malformed"))
@@ -199,26 +223,28 @@ fn open_child(node: Node, parent: &ParentRef) -> Result<VerifiedNode> {
     if node.kind == NodeKind::File {
         check_content(&node, &key, &attrs).map_err(fail)?;
     }
+    let authors = parent.authors.below(node.id);
     Ok(VerifiedNode {
         node,
         key,
         attrs,
         path,
+        authors,
     })
 }
 
-const FOREIGN_AUTHOR: &str = "signed by a key that is not the account's";
+const FOREIGN_AUTHOR: &str = "signed by a key that is not trusted here";
 
 /// Author, signature, key unwrap and attributes, in that order.
 fn open_record(
     node: &Node,
     parent_id: Id,
     parent_key: &SymmetricKey,
-    author: &[u8; 32],
+    authors: &Authors,
     label: &str,
 ) -> Result<(SymmetricKey, Attributes)> {
     let fail = |why: &str| ClientError::integrity(label.to_owned(), why.to_owned());
-    if node.author_key[..] != author[..] {
+    if !authors.trusts(&node.author_key) {
         return Err(fail(FOREIGN_AUTHOR));
     }
     let record = record_of(node, parent_id).ok_or_else(|| fail("the record is malformed"))?;
@@ -316,7 +342,7 @@ mod tests {
             as_server_node(&new),
             &master,
             new.id,
-            &identity.signing_public(),
+            &Authors::single(identity.signing_public()),
         )
         .unwrap();
         Fixture {
@@ -326,8 +352,8 @@ mod tests {
         }
     }
 
-    fn author(f: &Fixture) -> [u8; 32] {
-        f.identity.signing_public()
+    fn author(f: &Fixture) -> Authors {
+        Authors::single(f.identity.signing_public())
     }
 
     fn reason(e: ClientError) -> String {
@@ -342,12 +368,12 @@ mod tests {
         let f = fixture();
         assert!(f.root.path.is_root());
         let child = as_server_node(&new_folder(&f.root.as_parent(), "docs", 5, &f.identity));
-        let v = verify_child(child, &f.root.as_parent(), &author(&f)).unwrap();
+        let v = verify_child(child, &f.root.as_parent()).unwrap();
         assert_eq!(v.attrs.name, "docs");
         assert_eq!(v.attrs.mtime, Some(5));
         assert_eq!(v.path.to_string(), "/docs");
         let grandchild = as_server_node(&new_folder(&v.as_parent(), "a b", 6, &f.identity));
-        let g = verify_child(grandchild, &v.as_parent(), &author(&f)).unwrap();
+        let g = verify_child(grandchild, &v.as_parent()).unwrap();
         assert_eq!(g.path.to_string(), "/docs/a b");
     }
 
@@ -372,22 +398,22 @@ mod tests {
 
         let mut n = good.clone();
         n.signature.0[0] ^= 1;
-        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        let e = verify_child(n, &parent).unwrap_err();
         assert_eq!(reason(e), "the signature does not verify");
 
         let mut n = good.clone();
         n.name_tag = B64(coffer_crypto::name_tag(&parent.key, "other").to_vec());
-        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        let e = verify_child(n, &parent).unwrap_err();
         assert_eq!(reason(e), "the signature does not verify");
 
         let stranger = Identity::from_seeds([4; 32], [5; 32]);
         let foreign = as_server_node(&new_folder(&parent, "docs", 5, &stranger));
-        let e = verify_child(foreign, &parent, &author(&f)).unwrap_err();
-        assert_eq!(reason(e), "signed by a key that is not the account's");
+        let e = verify_child(foreign, &parent).unwrap_err();
+        assert_eq!(reason(e), "signed by a key that is not trusted here");
 
         let mut n = good.clone();
         n.parent_id = Some(Id([8; 16]));
-        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        let e = verify_child(n, &parent).unwrap_err();
         assert_eq!(reason(e), "the server listed a node of another folder");
     }
 
@@ -398,19 +424,17 @@ mod tests {
         let a = verify_child(
             as_server_node(&new_folder(&root, "a", 1, &f.identity)),
             &root,
-            &author(&f),
         )
         .unwrap();
         let b = verify_child(
             as_server_node(&new_folder(&root, "b", 1, &f.identity)),
             &root,
-            &author(&f),
         )
         .unwrap();
         // A child of `a`, served as a child of `b`: the signature covers the parent id.
         let mut child = as_server_node(&new_folder(&a.as_parent(), "x", 1, &f.identity));
         child.parent_id = Some(b.id());
-        let e = verify_child(child, &b.as_parent(), &author(&f)).unwrap_err();
+        let e = verify_child(child, &b.as_parent()).unwrap_err();
         assert_eq!(reason(e), "the signature does not verify");
     }
 
@@ -421,7 +445,7 @@ mod tests {
         let nodes: Vec<Node> = (0..20)
             .map(|i| as_server_node(&new_folder(&parent, &format!("n{i}"), 1, &f.identity)))
             .collect();
-        let all = verify_children(nodes.clone(), &parent, &author(&f)).unwrap();
+        let all = verify_children(nodes.clone(), &parent).unwrap();
         assert_eq!(all.len(), 20);
         assert_eq!(all[7].path.to_string(), "/n7");
         let stranger = Identity::from_seeds([4; 32], [5; 32]);
@@ -440,8 +464,8 @@ mod tests {
             for bad in [0, 13, 19] {
                 let mut tampered = nodes.clone();
                 tamper(&mut tampered[bad]);
-                let alone = verify_child(tampered[bad].clone(), &parent, &author(&f)).unwrap_err();
-                let batch = verify_children(tampered, &parent, &author(&f)).unwrap_err();
+                let alone = verify_child(tampered[bad].clone(), &parent).unwrap_err();
+                let batch = verify_children(tampered, &parent).unwrap_err();
                 assert_eq!(batch.to_string(), alone.to_string(), "{what} of node {bad}");
             }
         }
@@ -449,7 +473,7 @@ mod tests {
         let mut two_bad = nodes;
         two_bad[3].signature.0[0] ^= 1;
         two_bad[11].parent_id = None;
-        let e = verify_children(two_bad, &parent, &author(&f)).unwrap_err();
+        let e = verify_children(two_bad, &parent).unwrap_err();
         assert_eq!(reason(e), "the server listed a node of another folder");
     }
 
@@ -459,7 +483,7 @@ mod tests {
         let parent = f.root.as_parent();
         let mut n = as_server_node(&new_folder(&parent, "docs", 5, &f.identity));
         n.kind = NodeKind::File;
-        let e = verify_child(n, &parent, &author(&f)).unwrap_err();
+        let e = verify_child(n, &parent).unwrap_err();
         assert_eq!(reason(e), "the record is malformed");
     }
 }

@@ -5,9 +5,10 @@ mod browse;
 mod edit;
 mod link;
 mod public_link;
+mod sharing;
 mod transfer;
 
-use crate::cli::{Cli, Command, LinkCommand};
+use crate::cli::{Cli, Command, ContactsCommand, LinkCommand};
 use crate::context::Context;
 use anyhow::Result;
 use clap::CommandFactory;
@@ -62,6 +63,24 @@ pub async fn run(cli: Cli) -> Result<()> {
             LinkCommand::List { json } => link::list(&ctx, json).await,
             LinkCommand::Revoke { id } => link::revoke(&ctx, &id).await,
         },
+        Command::Contacts { command } => match command {
+            ContactsCommand::Add { email, json } => sharing::contact_add(&ctx, &email, json).await,
+            ContactsCommand::List { json } => sharing::contacts(&ctx, json).await,
+            ContactsCommand::Verify {
+                email,
+                fingerprint,
+                yes,
+            } => sharing::contact_verify(&ctx, &email, fingerprint, yes).await,
+        },
+        Command::Fingerprint { json } => sharing::fingerprint(&ctx, json).await,
+        Command::Share {
+            path,
+            email,
+            write,
+            strict,
+        } => sharing::share(&ctx, &path, &email, write, strict).await,
+        Command::Shares { json } => sharing::shares(&ctx, json).await,
+        Command::Unshare { path, email } => sharing::unshare(&ctx, &path, email).await,
         Command::Completions { shell } => completions(shell),
     }
 }

@@ -3,6 +3,7 @@
 mod errors;
 mod links;
 mod server;
+mod sharing;
 mod workflow;
 
 use std::process::{Command, Output};

@@ -115,7 +115,7 @@ impl PublicLink {
                 Some(ErrorCode::NotAFolder) => ClientError::NotAFolder(dest.path.to_string()),
                 _ => self.link_error(e),
             })?;
-        let file = verify_child(node, &dest.as_parent(), drive.author())?;
+        let file = verify_child(node, &dest.as_parent())?;
         if file.id() != body.node_id || file.attrs.name != name {
             return Err(ClientError::integrity(
                 path.to_string(),
@@ -218,7 +218,8 @@ mod tests {
         let identity = Identity::from_seeds([2; 32], [3; 32]);
         let author = identity.signing_public();
         let new = new_root(&master, &identity);
-        let root = verify_root(as_server_node(&new), &master, new.id, &author).unwrap();
+        let authors = crate::authors::Authors::single(author);
+        let root = verify_root(as_server_node(&new), &master, new.id, &authors).unwrap();
         let (id, version, key) = (fresh_id(), fresh_id(), fresh_key());
         let (header, _) = ContentEncryptor::new(&key, &id.0, &version.0, [4; 32], 65536).unwrap();
         let attrs = Attributes {
@@ -254,7 +255,7 @@ mod tests {
             updated_at: 0,
         };
         let node = signed(node, root.id(), &identity);
-        let file = verify_child(node, &root.as_parent(), &author).unwrap();
+        let file = verify_child(node, &root.as_parent()).unwrap();
         (identity, root, file)
     }
 
@@ -273,11 +274,10 @@ mod tests {
     #[test]
     fn an_import_verifies_only_with_the_origin_its_header_was_made_for() {
         let (identity, root, file) = fixture();
-        let author = identity.signing_public();
         let parent = root.as_parent();
         let body = imported_record(&file, &parent, "copy.txt", &identity).unwrap();
         let node = as_node(&body, &file.node);
-        let imported = verify_child(node.clone(), &parent, &author).unwrap();
+        let imported = verify_child(node.clone(), &parent).unwrap();
         assert_eq!(imported.attrs.name, "copy.txt");
         assert_eq!(
             content_ids(&imported.node, &imported.attrs).unwrap().0,
@@ -301,7 +301,7 @@ mod tests {
                 &file.key, &bad.id.0, &attrs, [1; 12],
             ));
             let bad = signed(bad, root.id(), &identity);
-            match verify_child(bad, &parent, &author) {
+            match verify_child(bad, &parent) {
                 Err(ClientError::Integrity { reason, .. }) => {
                     assert_eq!(reason, "the content header does not verify", "{origin:?}")
                 }

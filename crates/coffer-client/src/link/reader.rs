@@ -40,8 +40,6 @@ struct Inner {
     /// own beside the importer's bearer token.
     access: Zeroizing<String>,
     link: Id,
-    /// The author key from the seal: the only key records read through the link may carry.
-    author: [u8; 32],
     root: VerifiedNode,
     expires_at: Option<i64>,
     budget: ChunkBudget,
@@ -75,13 +73,13 @@ impl PublicLink {
             .open_link(link)
             .await
             .map_err(|e| LinkError::from_api(e, expires_at))?;
-        let (root, author) = open_root(link, &keys.link_key, opened)?;
+        // The root carries the seal's author as the only key its subtree may be signed by.
+        let (root, _author) = open_root(link, &keys.link_key, opened)?;
         Ok(PublicLink {
             inner: Arc::new(Inner {
                 api,
                 access,
                 link,
-                author,
                 root,
                 expires_at,
                 budget: ChunkBudget {
@@ -122,7 +120,7 @@ impl PublicLink {
         if !node.is_folder() {
             return Ok(vec![Entry::of(&node)]);
         }
-        list_entries(self.pages(node.id()), &node, &self.inner.author)
+        list_entries(self.pages(node.id()), &node)
             .await
             .map_err(|e| self.link_error(e))
     }
@@ -203,7 +201,7 @@ impl PublicLink {
 
     /// Every child of the verified folder `folder`, verified, sorted by name.
     pub(super) async fn children(&self, folder: &VerifiedNode) -> Result<Vec<VerifiedNode>> {
-        list_nodes(self.pages(folder.id()), folder, &self.inner.author)
+        list_nodes(self.pages(folder.id()), folder)
             .await
             .map_err(|e| self.link_error(e))
     }
@@ -329,10 +327,11 @@ mod tests {
         let identity = Identity::from_seeds([2; 32], [3; 32]);
         let author = identity.signing_public();
         let new = new_root(&master, &identity);
-        let root = verify_root(as_server_node(&new), &master, new.id, &author).unwrap();
+        let authors = crate::authors::Authors::single(author);
+        let root = verify_root(as_server_node(&new), &master, new.id, &authors).unwrap();
         let child = |name: &str| {
             let node = as_server_node(&new_folder(&root.as_parent(), name, 1, &identity));
-            crate::verify::verify_child(node, &root.as_parent(), &author).unwrap()
+            crate::verify::verify_child(node, &root.as_parent()).unwrap()
         };
         Fixture {
             docs: child("docs"),
@@ -417,6 +416,7 @@ mod tests {
             id: f.docs.node.parent_id.unwrap(),
             key: SymmetricKey::from_bytes([0; 32]),
             path: DrivePath::root(),
+            authors: f.docs.authors.clone(),
         };
         let forged = as_server_node(&new_folder(&parent, "docs", 1, &stranger));
         let forged_node = VerifiedNode {
@@ -424,6 +424,7 @@ mod tests {
             key: f.docs.key.clone(),
             attrs: f.docs.attrs.clone(),
             path: DrivePath::root(),
+            authors: f.docs.authors.clone(),
         };
         let e = open_root(
             LINK,

@@ -9,6 +9,7 @@
 use super::commit::{NewVersion, final_attributes, signed_version};
 use super::upload::UploadJob;
 use super::{TransferId, TransferOptions};
+use crate::authors::Authors;
 use crate::drive::Drive;
 use crate::error::{ClientError, Result};
 use crate::path::DrivePath;
@@ -56,6 +57,8 @@ struct Sealed {
     file: SmallFile,
     /// The drive path of the folder it goes into.
     parent_path: DrivePath,
+    /// The keys the folder trusts (a file is no folder: passed on for uniformity).
+    authors: Authors,
     key: SymmetricKey,
     attrs: Attributes,
     size: u64,
@@ -153,6 +156,7 @@ impl Drive {
                 key: file.key,
                 attrs: file.attrs,
                 path,
+                authors: file.authors,
             });
         }
         Ok(nodes)
@@ -229,6 +233,7 @@ fn prepare(
             content: B64(content),
         },
         parent_path: parent.path.clone(),
+        authors: parent.authors.clone(),
         key,
         attrs,
         size,
@@ -236,13 +241,18 @@ fn prepare(
     })))
 }
 
-/// The node id, key and wrapped key of the job's file: the existing file's (a new version of
-/// it), or fresh ones wrapped under the parent's key.
+/// The node id, key and wrapped key of the job's file: a new file's fresh ones; for a new
+/// version of an existing file, its id, and its key unless the folder is inside a share.
+///
+/// Inside a share a new version draws a fresh key: a former member (PROTOCOL.md §12.5) who
+/// kept the old key must not read what is written after they left. Elsewhere the key is kept,
+/// so that a public link to the file (which seals that key) shows its newest version.
 pub(crate) fn file_key(job: &UploadJob) -> (Id, SymmetricKey, B64) {
     match &job.existing {
-        Some(e) => (e.id, e.key.clone(), e.wrapped_key.clone()),
-        None => {
-            let (id, key) = (fresh_id(), fresh_key());
+        Some(e) if !job.parent.authors.in_share() => (e.id, e.key.clone(), e.wrapped_key.clone()),
+        existing => {
+            let id = existing.as_ref().map_or_else(fresh_id, |e| e.id);
+            let key = fresh_key();
             let parent = &job.parent;
             let wrapped = coffer_crypto::wrap_node_key(
                 &parent.key,
@@ -281,6 +291,39 @@ fn is_signed_record(node: &Node, sent: &SmallFile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_version_inside_a_share_draws_a_fresh_key() {
+        use crate::authors::Authors;
+        use crate::transfer::upload::ExistingFile;
+        let parent = |authors: Authors| crate::verify::ParentRef {
+            id: Id([1; 16]),
+            key: SymmetricKey::from_bytes([2; 32]),
+            path: DrivePath::root(),
+            authors,
+        };
+        let job = |authors: Authors| UploadJob {
+            local: "f".into(),
+            parent: parent(authors),
+            name: "f".into(),
+            existing: Some(ExistingFile {
+                id: Id([3; 16]),
+                revision: 1,
+                key: SymmetricKey::from_bytes([4; 32]),
+                wrapped_key: B64(vec![5; 60]),
+                extra: serde_json::Map::new(),
+            }),
+            open_sessions: None,
+        };
+        let (id, key, _) = file_key(&job(Authors::single([6; 32])));
+        assert_eq!((id, key.as_bytes()), (Id([3; 16]), &[4; 32]));
+        let (id, key, wrapped) = file_key(&job(Authors::single([6; 32]).inside_share()));
+        assert_eq!(id, Id([3; 16]));
+        assert_ne!(key.as_bytes(), &[4; 32]);
+        let parent = parent(Authors::single([6; 32]));
+        let opened = coffer_crypto::unwrap_node_key(&parent.key, &id.0, &parent.id.0, &wrapped);
+        assert_eq!(opened.unwrap().as_bytes(), key.as_bytes());
+    }
 
     #[test]
     fn batches_are_bounded_by_count_and_bytes_and_keep_order() {

@@ -66,6 +66,10 @@ pub trait ProgressSink: Send + Sync {
     fn file_finished(&self, id: TransferId) {
         let _ = id;
     }
+    /// A key rotation gave the folder at `path` a new key (one call per folder, top-down).
+    fn folder_rekeyed(&self, path: &str) {
+        let _ = path;
+    }
 }
 
 /// A sink that ignores everything.

@@ -125,6 +125,7 @@ impl Drive {
         target: &Target,
         dest_node: Option<VerifiedNode>,
     ) -> Result<(VerifiedNode, Option<VerifiedNode>)> {
+        crate::edit::check_not_reserved(&target.path())?;
         match dest_node {
             Some(node) if node.path == target.parent => {
                 let existing = self.child(&node, &target.name).await?;

@@ -244,7 +244,7 @@ impl Drive {
             .await
             .map_err(|e| target_error(e, job))?;
         opts.progress.file_finished(id);
-        verify_child(node, &job.parent, self.author())
+        verify_child(node, &job.parent)
     }
 }
 

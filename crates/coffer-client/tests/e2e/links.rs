@@ -143,12 +143,12 @@ async fn a_folder_link_lists_and_downloads_the_whole_subtree() {
 async fn a_password_link_needs_the_right_password() {
     let server = TestServer::start();
     let (drive, _store, _config) = new_drive(&server).await;
-    drive.mkdir("/shared", false).await.unwrap();
+    drive.mkdir("/private", false).await.unwrap();
     let options = LinkOptions {
         password: Some(Zeroizing::new("open sesame".into())),
         ..LinkOptions::default()
     };
-    let created = drive.create_link("/shared", options).await.unwrap();
+    let created = drive.create_link("/private", options).await.unwrap();
     assert!(created.link.password);
     assert!(matches!(
         link_error(open(&created.url, None).await),
@@ -159,7 +159,7 @@ async fn a_password_link_needs_the_right_password() {
         LinkError::WrongKeyOrPassword
     ));
     let link = open(&created.url, Some("open sesame")).await.unwrap();
-    assert_eq!(link.root().name, "shared");
+    assert_eq!(link.root().name, "private");
     // A wrong key in the URL, right password: the same answer as a wrong password.
     let (base, _) = created.url.split_once('#').unwrap();
     let other_key = coffer_crypto::LinkSecret::from_bytes([3; 32]).to_fragment();

@@ -7,4 +7,5 @@ mod imports;
 mod integrity;
 mod links;
 mod resume;
+mod shares;
 mod tree_ops;
