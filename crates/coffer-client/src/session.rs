@@ -67,9 +67,15 @@ impl Session {
         self.identity.signing_public()
     }
 
-    /// Hex fingerprint of the signing key (for `whoami`; contacts will compare it).
+    /// The account's fingerprint (PROTOCOL.md §12.1): 30 digits in six groups, what a contact
+    /// compares in `coffer contacts verify`.
     pub fn fingerprint(&self) -> String {
-        hex::encode(self.identity.signing_public())
+        coffer_crypto::fingerprint(
+            &crate::contacts::normalize_email(&self.email),
+            &self.identity.signing_public(),
+            &self.identity.agreement_public(),
+        )
+        .to_string()
     }
 }
 
