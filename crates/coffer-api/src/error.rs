@@ -89,6 +89,19 @@ pub enum ErrorCode {
     AlreadyShared,
     /// The account cannot share with itself.
     SelfShare,
+    /// The password was right but the account has a second factor: send its current code.
+    SecondFactorRequired,
+    /// The second-factor code is wrong, or was already used (no replay).
+    SecondFactorWrong,
+    /// The second factor is already on (disable it before setting up a new one).
+    SecondFactorEnabled,
+    /// There is no second factor to confirm or disable (run the setup first).
+    SecondFactorNotSetUp,
+    /// The write would pass the account's storage quota (`507`).
+    QuotaExceeded,
+    /// The download would pass the monthly transfer quota (of the account, or of a link's
+    /// owner).
+    TransferQuotaExceeded,
 }
 
 impl ErrorCode {
@@ -132,6 +145,12 @@ impl ErrorCode {
             ErrorCode::AccountNotFound => "account_not_found",
             ErrorCode::AlreadyShared => "already_shared",
             ErrorCode::SelfShare => "self_share",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::SecondFactorWrong => "second_factor_wrong",
+            ErrorCode::SecondFactorEnabled => "second_factor_enabled",
+            ErrorCode::SecondFactorNotSetUp => "second_factor_not_set_up",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::TransferQuotaExceeded => "transfer_quota_exceeded",
         }
     }
 
@@ -149,8 +168,13 @@ impl ErrorCode {
             ErrorCode::Unauthorized
             | ErrorCode::LoginFailed
             | ErrorCode::LoginExpired
-            | ErrorCode::LinkKeyWrong => 401,
-            ErrorCode::LinksSuspended | ErrorCode::ReadOnlyShare | ErrorCode::NotOwner => 403,
+            | ErrorCode::LinkKeyWrong
+            | ErrorCode::SecondFactorRequired
+            | ErrorCode::SecondFactorWrong => 401,
+            ErrorCode::LinksSuspended
+            | ErrorCode::ReadOnlyShare
+            | ErrorCode::NotOwner
+            | ErrorCode::TransferQuotaExceeded => 403,
             ErrorCode::NotFound | ErrorCode::AccountNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
@@ -161,7 +185,9 @@ impl ErrorCode {
             | ErrorCode::ChunkConflict
             | ErrorCode::UploadIncomplete
             | ErrorCode::UploadCommitted
-            | ErrorCode::AlreadyShared => 409,
+            | ErrorCode::AlreadyShared
+            | ErrorCode::SecondFactorEnabled
+            | ErrorCode::SecondFactorNotSetUp => 409,
             ErrorCode::UploadExpired
             | ErrorCode::LinkRevoked
             | ErrorCode::LinkTakenDown
@@ -173,6 +199,7 @@ impl ErrorCode {
             ErrorCode::ContentTakenDown => 451,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::QuotaExceeded => 507,
         }
     }
 

@@ -10,6 +10,7 @@ mod bytes;
 pub mod error;
 mod id;
 mod links;
+mod sessions;
 mod shares;
 mod types;
 
@@ -17,6 +18,7 @@ pub use bytes::B64;
 pub use error::{ErrorCode, Problem};
 pub use id::{Id, ParseIdError};
 pub use links::*;
+pub use sessions::*;
 pub use shares::*;
 pub use types::*;
 

@@ -108,6 +108,10 @@ pub struct ShareList {
     /// Folders of the caller whose key rotation after an unshare has not finished (§12.5);
     /// `DELETE /api/v1/rekeys/{folder_id}` clears one when its whole subtree is rotated.
     pub pending_rekeys: Vec<Id>,
+    /// Write grants revoked from those folders, as the owner signed them: the rotation accepts
+    /// what these writers signed so that it can re-sign it, on any device (§12.5).
+    #[serde(default)]
+    pub former_writers: Vec<SealedGrant>,
 }
 
 /// `GET /api/v1/shares/{id}/writers`: every write grant on the shared folder and on folders

@@ -55,6 +55,10 @@ pub struct LoginFinishRequest {
     pub login_id: Id,
     /// OPAQUE `CredentialFinalization`.
     pub credential_finalization: B64,
+    /// The current code of the account's second factor (TOTP, 6 digits), when it has one;
+    /// without it such a login is refused with `401 second_factor_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -94,6 +98,23 @@ pub struct Usage {
     pub folders: u64,
     /// Bytes held by unfinished uploads.
     pub pending_upload_bytes: u64,
+    /// Bytes the storage quota counts: committed files plus the declared size of open uploads
+    /// (each reserves its size when it opens).
+    #[serde(default)]
+    pub storage_charged: u64,
+    /// The storage quota in bytes; absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_quota: Option<u64>,
+    /// Chunk bytes downloaded this calendar month (UTC), link downloads of the account's
+    /// links included.
+    #[serde(default)]
+    pub transfer_used_this_month: u64,
+    /// The monthly transfer quota in bytes; absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_quota: Option<u64>,
+    /// Bytes per second allowed for chunk uploads and downloads; absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_limit: Option<u64>,
 }
 
 // ---------- nodes ----------

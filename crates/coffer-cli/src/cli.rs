@@ -19,11 +19,14 @@ Examples:
   coffer contacts add bob@example.org                  pin Bob's keys
   coffer share /docs bob@example.org --write           share a folder with Bob
   coffer ls /shared/alice@example.org/docs             a folder Alice shares with you
+  coffer sessions / coffer sessions revoke --all-others   where you are logged in; end the rest
+  coffer 2fa enable                                    ask for an authenticator code at login
 
 Environment:
   COFFER_SERVER      server URL (else the logged-in session's)
   COFFER_PASSWORD    password for signup/login (else --password-stdin or a prompt)
   COFFER_LINK_PASSWORD  password of a public link, to create or read one
+  COFFER_TOTP        second-factor code for login (else --totp or a prompt)
   COFFER_CONFIG_DIR  where the session and pinned contacts are kept (default: the user config
                      dir + /coffer)
   COFFER_STRICT_CONTACTS=true  share only with verified contacts (as --strict)
@@ -68,6 +71,9 @@ pub enum Command {
         /// Defaults to the email of the saved or last session.
         #[arg(long)]
         email: Option<String>,
+        /// The current code of the account's second factor (else asked in a terminal).
+        #[arg(long, value_name = "CODE", env = "COFFER_TOTP", hide_env_values = true)]
+        totp: Option<String>,
     },
     /// End the session on the server and forget it here.
     Logout,
@@ -146,7 +152,7 @@ pub enum Command {
         #[arg(default_value = "/")]
         path: String,
     },
-    /// Show storage use.
+    /// Show storage use, the storage quota, transfer this month and the bandwidth limit.
     Df {
         #[arg(long)]
         json: bool,
@@ -252,8 +258,52 @@ pub enum Command {
         /// to leave a share under /shared).
         email: Option<String>,
     },
+    /// Where this account is logged in: `sessions`, `sessions revoke ID|--all-others`.
+    #[command(
+        after_help = "Lists the account's live sessions (id, created, last used, expiry, client);     `*` marks this one. A revoked session is refused on its next request."
+    )]
+    Sessions {
+        #[command(subcommand)]
+        command: Option<SessionsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A second factor at login (TOTP, as authenticator apps make): `2fa enable`, `2fa disable`.
+    #[command(
+        name = "2fa",
+        after_help = "`2fa enable` prints a new secret and its otpauth:// URI for your     authenticator app, then asks for the code it shows; not in a terminal, confirm with     `coffer 2fa enable --code CODE`. From then on `coffer login` needs the current code     (--totp or COFFER_TOTP, else it asks). The code guards against a stolen password; keep the     authenticator on another device."
+    )]
+    TwoFa {
+        #[command(subcommand)]
+        command: TwoFaCommand,
+    },
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     Completions { shell: Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End a session (its id from `coffer sessions`), or every session but this one.
+    Revoke {
+        #[arg(required_unless_present = "all_others", conflicts_with = "all_others")]
+        id: Option<String>,
+        #[arg(long)]
+        all_others: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TwoFaCommand {
+    /// Set up a second factor, or with --code confirm the one set up (only then is it on).
+    Enable {
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+    },
+    /// Turn the second factor off (needs a current code).
+    Disable {
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +493,40 @@ mod tests {
             }
         ));
         assert!(Cli::try_parse_from(["coffer", "share", "/docs"]).is_err());
+    }
+
+    #[test]
+    fn session_and_second_factor_commands_parse() {
+        let cli = Cli::try_parse_from(["coffer", "sessions", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Sessions {
+                command: None,
+                json: true
+            }
+        ));
+        let cli = Cli::try_parse_from(["coffer", "sessions", "revoke", "--all-others"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Sessions {
+                command: Some(SessionsCommand::Revoke {
+                    id: None,
+                    all_others: true
+                }),
+                ..
+            }
+        ));
+        assert!(Cli::try_parse_from(["coffer", "sessions", "revoke"]).is_err());
+        assert!(
+            Cli::try_parse_from(["coffer", "sessions", "revoke", "ab", "--all-others"]).is_err()
+        );
+        let cli = Cli::try_parse_from(["coffer", "2fa", "enable", "--code", "123456"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::TwoFa {
+                command: TwoFaCommand::Enable { code: Some(_) }
+            }
+        ));
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub fn code(error: &anyhow::Error) -> u8 {
         return FAILURE;
     };
     match client {
-        ClientError::NotLoggedIn | ClientError::Auth => AUTH,
+        ClientError::NotLoggedIn
+        | ClientError::Auth
+        | ClientError::SecondFactorRequired
+        | ClientError::SecondFactorWrong => AUTH,
         ClientError::Integrity { .. }
         | ClientError::Rollback { .. }
         | ClientError::KeyChanged { .. }

@@ -4,7 +4,9 @@ use coffer_client::{Entry, NodeKind, TreeEntry};
 use serde::Serialize;
 
 pub mod links;
+pub mod sessions;
 pub mod shares;
+pub mod usage;
 
 /// `1023 B`, `1.0 KiB`, `5.5 MiB`.
 pub fn human_size(bytes: u64) -> String {

@@ -88,11 +88,24 @@ pub async fn signup(
 }
 
 /// Logs in, opens and verifies the key container, refuses a rollback to an older container
-/// than `store` saw, and saves the session in `store`.
+/// than `store` saw, and saves the session in `store`. An account with a second factor answers
+/// [`ClientError::SecondFactorRequired`]: ask for the code and use [`login_with_code`].
 pub async fn login(
     server_url: &str,
     email: &str,
     password: &[u8],
+    store: &SessionStore,
+) -> Result<Session> {
+    login_with_code(server_url, email, password, None, store).await
+}
+
+/// [`login`] with the current code of the account's second factor (TOTP), if it has one. The
+/// code is sent at the end, once the password proved right; a code works once.
+pub async fn login_with_code(
+    server_url: &str,
+    email: &str,
+    password: &[u8],
+    totp: Option<&str>,
     store: &SessionStore,
 ) -> Result<Session> {
     let api = Api::new(server_url)?;
@@ -118,6 +131,7 @@ pub async fn login(
         .login_finish(&LoginFinishRequest {
             login_id: started.login_id,
             credential_finalization: B64(finalization),
+            totp: totp.map(|code| code.trim().to_owned()),
         })
         .await?;
     let token = Zeroizing::new(session.token.clone());

@@ -8,7 +8,7 @@
 //! widens it on the way down. A key the server names is never trusted for being named.
 
 use coffer_api::Id;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The keys trusted to sign children of one folder, and the write grants further down.
@@ -16,10 +16,6 @@ use std::sync::Arc;
 pub(crate) struct Authors {
     keys: Arc<Vec<[u8; 32]>>,
     grants: Arc<HashMap<Id, Vec<[u8; 32]>>>,
-    /// Folders shared with anyone (read or write) below which `in_share` turns on.
-    shared: Arc<HashSet<Id>>,
-    /// The folder is inside a share (own or incoming): others hold its keys.
-    in_share: bool,
 }
 
 impl Authors {
@@ -33,27 +29,7 @@ impl Authors {
         Authors {
             keys: Arc::new(vec![key]),
             grants: Arc::new(grants),
-            shared: Arc::default(),
-            in_share: false,
         }
-    }
-
-    /// The same, marking `shared` (folders shared with anyone) and what is below them as
-    /// inside a share.
-    pub fn sharing(mut self, shared: HashSet<Id>) -> Authors {
-        self.shared = Arc::new(shared);
-        self
-    }
-
-    /// The same, inside a share from here down (an incoming share's root).
-    pub fn inside_share(mut self) -> Authors {
-        self.in_share = true;
-        self
-    }
-
-    /// Whether others (members of a share) hold the keys of this folder.
-    pub fn in_share(&self) -> bool {
-        self.in_share
     }
 
     /// Whether a record signed by `key` is accepted here.
@@ -64,12 +40,8 @@ impl Authors {
     /// The set for the children of `folder`, a child of the folder this set is for: the same,
     /// plus the keys of write grants on `folder` itself.
     pub fn below(&self, folder: Id) -> Authors {
-        let in_share = self.in_share || self.shared.contains(&folder);
         let Some(extra) = self.grants.get(&folder) else {
-            return Authors {
-                in_share,
-                ..self.clone()
-            };
+            return self.clone();
         };
         let mut keys = (*self.keys).clone();
         for key in extra {
@@ -80,8 +52,6 @@ impl Authors {
         Authors {
             keys: Arc::new(keys),
             grants: self.grants.clone(),
-            shared: self.shared.clone(),
-            in_share,
         }
     }
 
@@ -119,9 +89,5 @@ mod tests {
         assert!(!root.below(other).trusts(&bob));
         assert!(!root.trusts(&[1; 31]));
         assert!(root.also(&[carol]).trusts(&carol));
-        let marked = Authors::single(own).sharing(HashSet::from([shared]));
-        assert!(!marked.in_share() && marked.below(shared).in_share());
-        assert!(marked.below(shared).below(other).in_share());
-        assert!(!marked.below(other).in_share());
     }
 }

@@ -131,8 +131,7 @@ impl Drive {
         };
         // The own write grants widen who may sign below the shared folders.
         let (node, shares) = tokio::try_join!(node, self.share_state())?;
-        let authors = Authors::with_grants(*self.author(), shares.own_writers.clone())
-            .sharing(shares.own_shared.clone());
+        let authors = Authors::with_grants(*self.author(), shares.own_writers.clone());
         verify_root(node, &s.master_key, s.root_id, &authors)
     }
 

@@ -116,6 +116,12 @@ pub enum ClientError {
     /// The server has no account with this email.
     #[error("{0}: no such account")]
     UnknownAccount(String),
+    /// The password was right, and the account also needs its second-factor code.
+    #[error("this account needs its second-factor code (--totp CODE or COFFER_TOTP)")]
+    SecondFactorRequired,
+    /// The second-factor code is wrong, or was already used.
+    #[error("the second-factor code is wrong or was already used; wait for the next one")]
+    SecondFactorWrong,
 }
 
 impl ClientError {
@@ -134,6 +140,8 @@ impl ClientError {
             ErrorCode::Unauthorized => ClientError::NotLoggedIn,
             ErrorCode::LoginFailed => ClientError::Auth,
             ErrorCode::ReadOnlyShare => ClientError::ReadOnlyShare,
+            ErrorCode::SecondFactorRequired => ClientError::SecondFactorRequired,
+            ErrorCode::SecondFactorWrong => ClientError::SecondFactorWrong,
             _ => ClientError::Api {
                 status,
                 code,
@@ -150,6 +158,8 @@ impl ClientError {
             ClientError::NotLoggedIn => Some(ErrorCode::Unauthorized),
             ClientError::Auth => Some(ErrorCode::LoginFailed),
             ClientError::ReadOnlyShare => Some(ErrorCode::ReadOnlyShare),
+            ClientError::SecondFactorRequired => Some(ErrorCode::SecondFactorRequired),
+            ClientError::SecondFactorWrong => Some(ErrorCode::SecondFactorWrong),
             _ => None,
         }
     }

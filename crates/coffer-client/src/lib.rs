@@ -50,11 +50,12 @@ mod plan;
 mod records;
 mod session;
 mod session_store;
+pub mod sessions;
 mod shares;
 mod transfer;
 mod verify;
 
-pub use account::{AccountStatus, login, logout, signup, whoami};
+pub use account::{AccountStatus, login, login_with_code, logout, signup, whoami};
 pub use coffer_api::{Link, LinkState, LinkTakedown, NodeKind, SharePermission, Usage};
 pub use coffer_crypto::Fingerprint;
 pub use contacts::{Contact, ContactStatus, VerifyView};

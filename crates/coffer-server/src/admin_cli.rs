@@ -5,10 +5,11 @@
 use clap::Subcommand;
 use coffer_api::Id;
 use coffer_server::admin::abuse::render_reports;
+use coffer_server::admin::quota::parse_limit;
 use coffer_server::admin::report::render_report;
 use coffer_server::admin::takedown::render_takedowns;
 use coffer_server::admin::{Admin, AdminError, read_notice};
-use coffer_store::TakedownKind;
+use coffer_store::{LimitChange, TakedownKind};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -49,6 +50,24 @@ pub enum AdminCommand {
     },
     /// The transparency report, per month (UTC).
     Report {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or set an account's storage quota, monthly transfer quota and bandwidth limit.
+    /// Sizes like 50GiB or 500MB, rates like 20MiB/s; `none` lifts the limit for this account,
+    /// `default` makes it follow the server's default again.
+    Quota {
+        /// The account's email.
+        email: String,
+        /// Bytes of ciphertext the account may store (files and unfinished uploads).
+        #[arg(long, value_name = "SIZE|none|default")]
+        storage: Option<String>,
+        /// Bytes of chunk downloads per calendar month (UTC), its links' downloads included.
+        #[arg(long, value_name = "SIZE|none|default")]
+        transfer: Option<String>,
+        /// Bytes per second for chunk uploads and downloads.
+        #[arg(long, value_name = "RATE|none|default")]
+        bandwidth: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -114,6 +133,26 @@ pub async fn run(admin: &Admin, command: &AdminCommand) -> Result<(String, bool)
         AdminCommand::Report { json } => {
             let months = admin.transparency_report().await?;
             (render(*json, &months, |m| render_report(m)), true)
+        }
+        AdminCommand::Quota {
+            email,
+            storage,
+            transfer,
+            bandwidth,
+            json,
+        } => {
+            let parse = |what, text: &Option<String>, rate| {
+                (text.as_deref())
+                    .map(|t| parse_limit(what, t, rate))
+                    .transpose()
+            };
+            let change = LimitChange {
+                storage: parse("--storage", storage, false)?,
+                transfer: parse("--transfer", transfer, false)?,
+                bandwidth: parse("--bandwidth", bandwidth, true)?,
+            };
+            let view = admin.quota(email, &change).await?;
+            (render(*json, &view, |v| v.to_string()), true)
         }
         AdminCommand::Abuse {
             command: AbuseCommand::List { json },

@@ -13,6 +13,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use coffer_api::{B64, Id};
 
+/// How stale a session's `last_used_at` may get before a request refreshes it.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 /// Longest Authorization value looked at; real tokens are 43 characters.
 const MAX_TOKEN_LEN: usize = 256;
 
@@ -42,13 +44,20 @@ impl FromRequestParts<AppState> for Authenticated {
         let account_id = match state.sessions.get(&token_hash, now) {
             Some(account) => account,
             None => {
-                let (account, expires_at) = state
+                let live = state
                     .meta
                     .session_by_token_hash(&token_hash, now)
                     .await?
                     .ok_or_else(ApiError::unauthorized)?;
-                state.sessions.confirm(token_hash, account, expires_at);
-                account
+                // Only when the database is asked anyway, and at most once a minute: a write
+                // per request would cost a WAL sync each.
+                if now.saturating_sub(live.last_used_at) >= LAST_USED_RESOLUTION_MS {
+                    state.meta.touch_session(&token_hash, now).await?;
+                }
+                state
+                    .sessions
+                    .confirm(token_hash, live.account_id, live.expires_at);
+                live.account_id
             }
         };
         tracing::Span::current().record("account", tracing::field::display(account_id));

@@ -1,5 +1,5 @@
 //! The background cleanup task: drops expired login attempts, sessions, upload sessions, link
-//! download tickets and rate-limit windows, and deletes the blobs of versions nothing refers to
+//! download tickets and rate-limit windows (links and logins), and deletes the blobs of versions nothing refers to
 //! any more.
 //!
 //! Crash safety comes from the order (see `coffer_store::MetaStore::forget_version`): rows that
@@ -24,6 +24,8 @@ pub struct CleanupReport {
     /// Expired download tickets and ended rate-limit windows of public links.
     pub link_tickets: u64,
     pub link_failure_windows: u64,
+    /// Ended rate-limit windows of failed logins.
+    pub login_failure_windows: u64,
 }
 
 /// Runs a pass every `cleanup_interval`, or sooner when woken, until `stop` turns true.
@@ -56,6 +58,9 @@ pub async fn pass(state: &AppState) -> Result<CleanupReport, StoreError> {
     let swept = state.meta.sweep_expired(now, grace).await?;
     let window = i64::try_from(state.settings.link_failure_window.as_millis()).unwrap_or(i64::MAX);
     let link_failure_windows = state.meta.sweep_link_failures(now, window).await?;
+    let login_window =
+        i64::try_from(state.settings.login_failure_window.as_millis()).unwrap_or(i64::MAX);
+    let login_failure_windows = state.meta.sweep_login_failures(now, login_window).await?;
     let mut report = CleanupReport {
         login_attempts: swept.login_attempts,
         sessions: swept.sessions,
@@ -63,6 +68,7 @@ pub async fn pass(state: &AppState) -> Result<CleanupReport, StoreError> {
         versions_deleted: 0,
         link_tickets: swept.link_tickets,
         link_failure_windows,
+        login_failure_windows,
     };
     for _ in 0..MAX_BATCHES {
         let queued = state.meta.queued_versions(BATCH).await?;

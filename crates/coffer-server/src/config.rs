@@ -2,6 +2,7 @@
 //! [`ServerConfig`]. Precedence, highest first: command-line flag, environment variable (clap
 //! reads both), config file, built-in default. Pure: reading the file is the caller's job.
 
+use coffer_store::AccountLimits;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +14,9 @@ const DEFAULT_UPLOAD_TTL_HOURS: u64 = 24;
 const DEFAULT_LINK_FAILURES_PER_LINK: u32 = 10;
 const DEFAULT_LINK_FAILURES_PER_ADDRESS: u32 = 30;
 const DEFAULT_LINK_FAILURE_WINDOW_MINUTES: u64 = 15;
+const DEFAULT_LOGIN_FAILURES_PER_ACCOUNT: u32 = 10;
+const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
+const DEFAULT_LOGIN_FAILURE_WINDOW_MINUTES: u64 = 15;
 const DEFAULT_REPEAT_INFRINGER_THRESHOLD: u32 = 3;
 const DEFAULT_ABUSE_REPORTS_PER_ADDRESS: u32 = 20;
 
@@ -34,10 +38,23 @@ pub struct FileConfig {
     pub link_failures_per_address: Option<u32>,
     /// The rate-limit window of wrong link keys, in minutes.
     pub link_failure_window_minutes: Option<u64>,
+    /// Failed logins (wrong password or second-factor code) allowed per email per window.
+    pub login_failures_per_account: Option<u32>,
+    /// Failed logins allowed per client address (IPv6: per /64) per window.
+    pub login_failures_per_address: Option<u32>,
+    /// The rate-limit window of failed logins, in minutes.
+    pub login_failure_window_minutes: Option<u64>,
     /// Active takedowns after which an account may no longer create links (0: never).
     pub repeat_infringer_threshold: Option<u32>,
     /// Abuse reports accepted per client address per link-failure window.
     pub abuse_reports_per_address: Option<u32>,
+    /// Storage quota of accounts without their own (`50GiB`, `500MB`; `none`: unlimited,
+    /// the default).
+    pub default_storage_quota: Option<String>,
+    /// Monthly transfer quota of accounts without their own (`200GiB`; `none`).
+    pub default_transfer_quota: Option<String>,
+    /// Bandwidth limit of accounts without their own (`20MiB/s`; `none`).
+    pub default_bandwidth_limit: Option<String>,
 }
 
 impl FileConfig {
@@ -91,12 +108,19 @@ pub struct Settings {
     pub link_failure_window: Duration,
     /// How long a download ticket of a public link stays valid.
     pub link_ticket_ttl: Duration,
+    /// Logins: failures allowed per email (known or not) and per client address within one
+    /// window before `429 rate_limited` (`login_limits.rs`).
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub login_failure_window: Duration,
     /// Repeat-infringer policy: an account with this many active takedowns may not create
     /// links until enough are reinstated (0: off). Applied by the admin commands.
     pub repeat_infringer_threshold: u32,
     /// `POST /api/v1/abuse` requests allowed per client address within one
     /// `link_failure_window` before `429 rate_limited`.
     pub abuse_reports_per_address: u32,
+    /// Quotas and limits of accounts the operator gave none of their own (`None`: unlimited).
+    pub default_limits: AccountLimits,
 }
 
 impl Default for Settings {
@@ -112,8 +136,12 @@ impl Default for Settings {
             link_failures_per_address: DEFAULT_LINK_FAILURES_PER_ADDRESS,
             link_failure_window: Duration::from_secs(DEFAULT_LINK_FAILURE_WINDOW_MINUTES * 60),
             link_ticket_ttl: Duration::from_secs(6 * 3_600),
+            login_failures_per_account: DEFAULT_LOGIN_FAILURES_PER_ACCOUNT,
+            login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            login_failure_window: Duration::from_secs(DEFAULT_LOGIN_FAILURE_WINDOW_MINUTES * 60),
             repeat_infringer_threshold: DEFAULT_REPEAT_INFRINGER_THRESHOLD,
             abuse_reports_per_address: DEFAULT_ABUSE_REPORTS_PER_ADDRESS,
+            default_limits: AccountLimits::default(),
         }
     }
 }
@@ -132,6 +160,8 @@ pub enum ConfigError {
     Zero(&'static str),
     #[error("{0} is too large")]
     TooLarge(&'static str),
+    #[error("{0} must be a size like 50GiB or 500MB (a rate like 20MiB/s), or none")]
+    NotASize(&'static str),
 }
 
 impl ServerConfig {
@@ -171,6 +201,24 @@ impl ServerConfig {
         if window_minutes > 10_080 {
             return Err(ConfigError::TooLarge("link_failure_window_minutes"));
         }
+        let login_per_account = positive(
+            file.login_failures_per_account.map(u64::from),
+            u64::from(DEFAULT_LOGIN_FAILURES_PER_ACCOUNT),
+            "login_failures_per_account",
+        )?;
+        let login_per_address = positive(
+            file.login_failures_per_address.map(u64::from),
+            u64::from(DEFAULT_LOGIN_FAILURES_PER_ADDRESS),
+            "login_failures_per_address",
+        )?;
+        let login_window_minutes = positive(
+            file.login_failure_window_minutes,
+            DEFAULT_LOGIN_FAILURE_WINDOW_MINUTES,
+            "login_failure_window_minutes",
+        )?;
+        if login_window_minutes > 10_080 {
+            return Err(ConfigError::TooLarge("login_failure_window_minutes"));
+        }
         let abuse_reports = positive(
             file.abuse_reports_per_address.map(u64::from),
             u64::from(DEFAULT_ABUSE_REPORTS_PER_ADDRESS),
@@ -193,13 +241,31 @@ impl ServerConfig {
                 link_failures_per_link: u32::try_from(per_link).unwrap_or(u32::MAX),
                 link_failures_per_address: u32::try_from(per_address).unwrap_or(u32::MAX),
                 link_failure_window: Duration::from_secs(window_minutes * 60),
+                login_failures_per_account: u32::try_from(login_per_account).unwrap_or(u32::MAX),
+                login_failures_per_address: u32::try_from(login_per_address).unwrap_or(u32::MAX),
+                login_failure_window: Duration::from_secs(login_window_minutes * 60),
                 repeat_infringer_threshold: file
                     .repeat_infringer_threshold
                     .unwrap_or(DEFAULT_REPEAT_INFRINGER_THRESHOLD),
                 abuse_reports_per_address: u32::try_from(abuse_reports).unwrap_or(u32::MAX),
+                default_limits: AccountLimits {
+                    storage: limit(&file.default_storage_quota, "default_storage_quota")?,
+                    transfer: limit(&file.default_transfer_quota, "default_transfer_quota")?,
+                    bandwidth: limit(&file.default_bandwidth_limit, "default_bandwidth_limit")?,
+                },
                 ..Settings::default()
             },
         })
+    }
+}
+
+/// A size or rate key: absent or `none` is no limit.
+fn limit(value: &Option<String>, name: &'static str) -> Result<Option<u64>, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("none") => Ok(None),
+        Some(text) => crate::sizes::parse_rate(text)
+            .map(Some)
+            .ok_or(ConfigError::NotASize(name)),
     }
 }
 
@@ -230,7 +296,9 @@ mod tests {
             "listen = \"0.0.0.0:9000\"\ndata = \"/srv/coffer\"\nsession_ttl_days = 7\n\
              upload_ttl_hours = 2\nlog_format = \"json\"\nlink_failures_per_link = 3\n\
              link_failures_per_address = 5\nlink_failure_window_minutes = 1\n\
-             repeat_infringer_threshold = 0\nabuse_reports_per_address = 4\n",
+             repeat_infringer_threshold = 0\nabuse_reports_per_address = 4\n\
+             login_failures_per_account = 2\nlogin_failures_per_address = 6\n\
+             login_failure_window_minutes = 3\n",
         )
         .unwrap();
         let cli = CliOverrides {
@@ -257,6 +325,40 @@ mod tests {
                 config.settings.abuse_reports_per_address
             ),
             (0, 4)
+        );
+        assert_eq!(
+            (
+                config.settings.login_failures_per_account,
+                config.settings.login_failures_per_address,
+                config.settings.login_failure_window,
+            ),
+            (2, 6, Duration::from_secs(180))
+        );
+    }
+
+    #[test]
+    fn default_limits_are_sizes_or_none() {
+        let file = FileConfig::parse(
+            "default_storage_quota = \"50GiB\"\ndefault_transfer_quota = \"none\"\n\
+             default_bandwidth_limit = \"20MiB/s\"\n",
+        )
+        .unwrap();
+        let config = ServerConfig::resolve(CliOverrides::default(), file).unwrap();
+        assert_eq!(
+            config.settings.default_limits,
+            AccountLimits {
+                storage: Some(50 << 30),
+                transfer: None,
+                bandwidth: Some(20 << 20),
+            }
+        );
+        let bad = FileConfig {
+            default_storage_quota: Some("lots".into()),
+            ..FileConfig::default()
+        };
+        assert_eq!(
+            ServerConfig::resolve(CliOverrides::default(), bad),
+            Err(ConfigError::NotASize("default_storage_quota"))
         );
     }
 

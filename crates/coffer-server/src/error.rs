@@ -41,6 +41,14 @@ impl ApiError {
         }
     }
 
+    /// `429 rate_limited` with a detail of its own (which should say when to retry).
+    pub fn rate_limited_because(seconds: u64, detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(ErrorCode::RateLimited, detail)
+        }
+    }
+
     /// The `410` a public link in `state` answers with (`link_revoked`, …).
     pub fn link_inactive(state: LinkState) -> ApiError {
         let (code, detail) = match state {
@@ -141,6 +149,14 @@ impl From<StoreError> for ApiError {
                 "the folder is already shared with this account",
             ),
             StoreError::LinkInactive(state) => return ApiError::link_inactive(state),
+            StoreError::QuotaExceeded {
+                needed,
+                left,
+                quota,
+            } => return crate::quota::storage_exceeded(needed, left, quota),
+            StoreError::TransferQuotaExceeded { used, quota } => {
+                return crate::quota::transfer_exceeded(used, quota, crate::state::now_ms());
+            }
             StoreError::OutOfRange(what) => {
                 return ApiError::bad_request(format!("{what} is out of range"));
             }

@@ -28,7 +28,8 @@ struct Cli {
     data: Option<PathBuf>,
     /// TOML config file (keys: listen, data, session_ttl_days, upload_ttl_hours, log_format,
     /// link_failures_per_link, link_failures_per_address, link_failure_window_minutes,
-    /// repeat_infringer_threshold, abuse_reports_per_address)
+    /// repeat_infringer_threshold, abuse_reports_per_address, default_storage_quota,
+    /// default_transfer_quota, default_bandwidth_limit)
     #[arg(long, env = "COFFER_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Log format on stderr [default: text]

@@ -3,8 +3,8 @@
 //! (`coffer-server openapi > docs/openapi.json`); a test fails when the two differ.
 
 use crate::routes::{
-    abuse, accounts, chunks, imports, link_page, links, meta, nodes, public_links, rekey, shares,
-    uploads,
+    abuse, accounts, chunks, imports, link_page, links, meta, nodes, public_links, rekey,
+    second_factor, sessions, shares, uploads,
 };
 use coffer_api::Problem;
 use std::sync::OnceLock;
@@ -67,6 +67,13 @@ use utoipa::{Modify, OpenApi};
         shares::share_writers,
         shares::clear_rekey,
         rekey::rekey_folder,
+        sessions::list_sessions,
+        sessions::revoke_session,
+        sessions::revoke_other_sessions,
+        second_factor::status,
+        second_factor::setup,
+        second_factor::enable,
+        second_factor::disable,
     ),
     components(schemas(Problem, coffer_api::ErrorCode)),
     modifiers(&BearerAndProblems),
@@ -81,6 +88,7 @@ use utoipa::{Modify, OpenApi};
         (name = "abuse", description = "Reporting a public link to the operator (PROTOCOL.md §11)"),
         (name = "shares", description = "Folders shared with other accounts, and key rotations \
             (PROTOCOL.md §12)"),
+        (name = "sessions", description = "The account's sessions and its second factor (TOTP)"),
     ),
 )]
 pub struct ApiDoc;
@@ -169,7 +177,7 @@ mod tests {
     fn every_route_is_documented_with_errors() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 35);
+        assert_eq!(paths.len(), 41);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 assert!(op["responses"]["default"].is_object(), "{method} {path}");

@@ -6,8 +6,8 @@ use coffer_api::{
     PublicIdentity, PublicLinkInfo, SealedGrant, Share, Upload, Usage,
 };
 use coffer_store::{
-    AccountRecord, LinkPasswordRecord, LinkRecord, NodeRecord, ShareGrant, ShareRecord,
-    UploadRecord, UsageRecord,
+    AccountLimits, AccountRecord, LinkPasswordRecord, LinkRecord, NodeRecord, ShareGrant,
+    ShareRecord, UploadRecord, UsageRecord,
 };
 
 pub fn node(record: NodeRecord) -> Node {
@@ -113,12 +113,23 @@ pub fn share(record: ShareRecord) -> Share {
     }
 }
 
-pub fn usage(record: UsageRecord) -> Usage {
+/// The usage of an account, with what its quotas count and its limits.
+pub fn usage(
+    record: UsageRecord,
+    storage_charged: u64,
+    transfer_used_this_month: u64,
+    limits: AccountLimits,
+) -> Usage {
     Usage {
         bytes_used: record.bytes_used,
         files: record.files,
         folders: record.folders,
         pending_upload_bytes: record.pending_upload_bytes,
+        storage_charged,
+        storage_quota: limits.storage,
+        transfer_used_this_month,
+        transfer_quota: limits.transfer,
+        bandwidth_limit: limits.bandwidth,
     }
 }
 

@@ -3,6 +3,7 @@
 //! Data directory layout: `meta.sqlite` (with its `-wal` and `-shm` companions) holds the
 //! metadata, `blobs/` the encrypted chunks.
 
+use crate::bandwidth::Bandwidth;
 use crate::config::Settings;
 use crate::link_attempts::LinkAttempts;
 use crate::session_cache::SessionCache;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub(crate) sessions: Arc<SessionCache>,
     /// Link-key checks in progress (rate limiting, `link_attempts.rs`).
     pub(crate) link_attempts: Arc<LinkAttempts>,
+    /// Per-account bandwidth buckets (`bandwidth.rs`).
+    pub(crate) bandwidth: Arc<Bandwidth>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +64,9 @@ impl AppState {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let meta = MetaStore::open_sqlite(&data_dir.join(META_FILE)).await?;
+        let meta = MetaStore::open_sqlite(&data_dir.join(META_FILE))
+            .await?
+            .with_default_limits(settings.default_limits);
         let blobs = BlobStore::open_local(&data_dir.join(BLOB_DIR))?;
         let opaque = load_or_create_setup(&meta).await?;
         Ok(AppState {
@@ -72,6 +77,7 @@ impl AppState {
             cleanup_wake: Arc::new(Notify::new()),
             sessions: Arc::new(SessionCache::default()),
             link_attempts: Arc::new(LinkAttempts::default()),
+            bandwidth: Arc::new(Bandwidth::default()),
         })
     }
 }

@@ -1,8 +1,9 @@
 //! The store's error type.
 //!
-//! Policy: the domain variants (`NotFound` … `LinkInactive`) are permanent answers about the
-//! request: retrying the same call gives the same answer until the data changes. `NotFound` covers
-//! both "missing" and "owned by another account", on purpose. `Database`, `Blob` and `Io` are
+//! Policy: the domain variants (`NotFound` … `TransferQuotaExceeded`) are permanent answers about
+//! the request: retrying the same call gives the same answer until the data changes (a quota
+//! error until usage falls, the quota rises or the month ends). `NotFound` covers both "missing"
+//! and "owned by another account", on purpose. `Database`, `Blob` and `Io` are
 //! infrastructure failures and may be temporary (a locked database, a full disk, an unreachable
 //! object store); [`StoreError::is_temporary`] says so. `Corrupt` means stored data broke an
 //! invariant of this crate (a 15-byte id, a negative size): permanent, and worth an alert.
@@ -44,6 +45,12 @@ pub enum StoreError {
     /// The public link is not active (revoked, taken down, gone, expired or exhausted).
     #[error("the link is {0:?}")]
     LinkInactive(coffer_api::LinkState),
+    /// The write would pass the account's storage quota; nothing was written.
+    #[error("storage quota exceeded: needs {needed} bytes, {left} left of {quota}")]
+    QuotaExceeded { needed: u64, left: u64, quota: u64 },
+    /// Serving the chunk would pass the account's monthly transfer quota; nothing was counted.
+    #[error("transfer quota exceeded: {used} bytes used of {quota} this month")]
+    TransferQuotaExceeded { used: u64, quota: u64 },
     #[error("value out of the storable range: {0}")]
     OutOfRange(&'static str),
     #[error("stored data is corrupt: {0}")]

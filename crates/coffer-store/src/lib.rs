@@ -36,5 +36,7 @@ pub use check::{
     Tally, VersionOwner, check_consistency,
 };
 pub use error::{Result, StoreError};
-pub use meta::{BatchError, MAX_LINK_DEPTH, MetaStore};
+pub use meta::{
+    AccountLimits, BatchError, Limit, LimitChange, LimitSettings, MAX_LINK_DEPTH, MetaStore,
+};
 pub use records::*;

@@ -236,6 +236,8 @@ pub struct LoginAttempt {
     pub account_id: Option<Id>,
     /// The OPAQUE server login state; secret, short-lived, wiped on drop.
     pub state: zeroize::Zeroizing<Vec<u8>>,
+    /// The login rate-limit key of the email (known or not), counted at a failed finish.
+    pub limit_key: Option<String>,
 }
 
 /// Storage used by one account.
@@ -525,4 +527,48 @@ pub struct RekeyChildUpdate {
     pub author_key: Vec<u8>,
     pub signature: Vec<u8>,
     pub base_revision: u64,
+}
+
+/// A new session, as login opens it.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// BLAKE3 of the bearer token.
+    pub token_hash: Hash,
+    /// The public id that names it to its account.
+    pub id: Id,
+    pub account_id: Id,
+    /// The client's `User-Agent`, already truncated.
+    pub client_label: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A live session (neither expired nor revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: Id,
+    pub token_hash: Hash,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
+    pub client_label: Option<String>,
+}
+
+/// What authenticating a token finds: the account, and what the server refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveSession {
+    pub account_id: Id,
+    pub expires_at: i64,
+    pub last_used_at: i64,
+}
+
+/// An account's TOTP second factor (RFC 6238).
+#[derive(Clone)]
+pub struct SecondFactorRecord {
+    /// The shared secret (20 bytes); wiped on drop.
+    pub secret: zeroize::Zeroizing<Vec<u8>>,
+    /// `None` until a code confirmed the setup.
+    pub enabled_at: Option<i64>,
+    /// The time step of the last accepted code.
+    pub last_step: Option<i64>,
 }

@@ -17,7 +17,7 @@ pub async fn signup(ctx: &Context, email: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn login(ctx: &Context, email: Option<String>) -> Result<()> {
+pub async fn login(ctx: &Context, email: Option<String>, totp: Option<String>) -> Result<()> {
     let saved = ctx.saved_session()?;
     let server = ctx.server(saved.as_ref())?;
     let email = match email {
@@ -27,7 +27,7 @@ pub async fn login(ctx: &Context, email: Option<String>) -> Result<()> {
             .ok_or_else(|| anyhow!("no email: pass --email"))?,
     };
     let password = ctx.password(false)?;
-    let session = coffer_client::login(&server, &email, password.as_bytes(), &ctx.store).await?;
+    let session = super::sessions::login(ctx, &server, &email, password.as_bytes(), totp).await?;
     say(
         ctx,
         &format!("logged in as {} on {server}", session.email()),

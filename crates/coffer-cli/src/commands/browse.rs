@@ -2,7 +2,8 @@
 
 use super::{print_json, print_lines};
 use crate::context::Context;
-use crate::output::{JsonEntry, human_size, long_line, tree_lines};
+use crate::output::usage::{df_json, df_lines};
+use crate::output::{JsonEntry, long_line, tree_lines};
 use anyhow::Result;
 use coffer_client::Entry;
 use std::io::Write;
@@ -41,19 +42,7 @@ pub async fn tree(ctx: &Context, path: &str, json: bool) -> Result<()> {
 pub async fn df(ctx: &Context, json: bool) -> Result<()> {
     let usage = ctx.drive()?.usage().await?;
     if json {
-        return print_json(&usage);
+        return print_json(&df_json(&usage));
     }
-    let mut lines = vec![format!(
-        "{} used by {} files in {} folders",
-        human_size(usage.bytes_used),
-        usage.files,
-        usage.folders
-    )];
-    if usage.pending_upload_bytes > 0 {
-        lines.push(format!(
-            "{} held by unfinished uploads",
-            human_size(usage.pending_upload_bytes)
-        ));
-    }
-    print_lines(lines)
+    print_lines(df_lines(&usage))
 }

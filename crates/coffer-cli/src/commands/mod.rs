@@ -5,10 +5,11 @@ mod browse;
 mod edit;
 mod link;
 mod public_link;
+mod sessions;
 mod sharing;
 mod transfer;
 
-use crate::cli::{Cli, Command, ContactsCommand, LinkCommand};
+use crate::cli::{Cli, Command, ContactsCommand, LinkCommand, SessionsCommand, TwoFaCommand};
 use crate::context::Context;
 use anyhow::Result;
 use clap::CommandFactory;
@@ -24,7 +25,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let ctx = Context::new(cli.global)?;
     match command {
         Command::Signup { email } => account::signup(&ctx, &email).await,
-        Command::Login { email } => account::login(&ctx, email).await,
+        Command::Login { email, totp } => account::login(&ctx, email, totp).await,
         Command::Logout => account::logout(&ctx).await,
         Command::Whoami { json } => account::whoami(&ctx, json).await,
         Command::Put { recursive, paths } => transfer::put(&ctx, recursive, paths).await,
@@ -81,6 +82,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         } => sharing::share(&ctx, &path, &email, write, strict).await,
         Command::Shares { json } => sharing::shares(&ctx, json).await,
         Command::Unshare { path, email } => sharing::unshare(&ctx, &path, email).await,
+        Command::Sessions { command, json } => match command {
+            None => sessions::list(&ctx, json).await,
+            Some(SessionsCommand::Revoke { id, all_others }) => {
+                sessions::revoke(&ctx, id, all_others).await
+            }
+        },
+        Command::TwoFa { command } => match command {
+            TwoFaCommand::Enable { code } => sessions::enable_2fa(&ctx, code).await,
+            TwoFaCommand::Disable { code } => sessions::disable_2fa(&ctx, code).await,
+        },
         Command::Completions { shell } => completions(shell),
     }
 }

@@ -147,8 +147,11 @@ fn anyone_can_report_a_link_with_or_without_its_key() {
     let server = TestServer::start();
     let me = Coffer::new(server.url());
     me.ok(&["signup", "--email", &unique_email()]);
-    me.ok(&["mkdir", "/shared"]);
-    let url = me.ok(&["link", "create", "/shared"]).trim_end().to_owned();
+    me.ok(&["mkdir", "/public-docs"]);
+    let url = me
+        .ok(&["link", "create", "/public-docs"])
+        .trim_end()
+        .to_owned();
 
     let reporter = stranger(server.url());
     let id = reporter.ok(&["report", &url, "--reason", "not mine to share"]);
@@ -165,7 +168,7 @@ fn anyone_can_report_a_link_with_or_without_its_key() {
     assert_ne!(with_key, id);
 
     // A password link: the key is only sent with the password.
-    let mut create = me.command(&["link", "create", "/shared", "--password"]);
+    let mut create = me.command(&["link", "create", "/public-docs", "--password"]);
     create.env("COFFER_LINK_PASSWORD", "pw for the link");
     let out = create.output().unwrap();
     assert!(out.status.success());

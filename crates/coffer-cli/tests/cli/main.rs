@@ -3,6 +3,7 @@
 mod errors;
 mod links;
 mod server;
+mod sessions;
 mod sharing;
 mod workflow;
 

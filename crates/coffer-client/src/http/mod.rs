@@ -7,6 +7,7 @@
 mod links;
 mod retry;
 mod routes;
+mod sessions;
 mod shares;
 
 use crate::error::{ClientError, Result};

@@ -239,7 +239,7 @@ impl Drive {
                 keys.push(me);
             }
         }
-        let authors = Authors::with_grants(owner_key, grants).inside_share();
+        let authors = Authors::with_grants(owner_key, grants);
         let provisional = DrivePath::root().join(SHARED)?.join(owner)?;
         verify_granted_root(node, key, &owner_key, provisional, &authors)
     }

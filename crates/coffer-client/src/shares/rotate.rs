@@ -39,11 +39,20 @@ impl Drive {
         let parent = self.resolve_folder(&parent_path).await?.as_parent();
         let top = self.resolve_folder(path).await?;
         // Keys of writers removed from this folder: their nodes must still be read to be
-        // re-signed.
-        let former: Vec<[u8; 32]> = (self.inner.contacts.snapshot().rotations)
+        // re-signed. Remembered here, and kept by the server as the grants this account signed
+        // (so a rotation resumed on another device knows them too); a grant counts only if its
+        // signature is this account's own.
+        let state = self.share_state().await?;
+        let kept = (state.list.former_writers.iter())
+            .filter(|g| g.folder_id == top.id() && signed_by(g, self.author()))
+            .map(|g| g.recipient_signing_public.clone());
+        let remembered = (self.inner.contacts.snapshot().rotations)
             .get(&top.id())
+            .cloned()
+            .unwrap_or_default();
+        let former: Vec<[u8; 32]> = remembered
             .into_iter()
-            .flatten()
+            .chain(kept)
             .filter_map(|k| k[..].try_into().ok())
             .collect();
         let mut report = UnshareReport::default();

@@ -6,9 +6,9 @@
 use crate::drive::Drive;
 use crate::error::Result;
 use crate::folder_cache::FOLDER_TTL;
-use crate::shares::grant::{signed_by, write_grants};
+use crate::shares::grant::write_grants;
 use coffer_api::{Id, ShareList};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -18,8 +18,6 @@ pub(crate) struct ShareState {
     /// Folder → signing keys of the recipients of the own write grants on it (each grant's
     /// signature checked with the own key).
     pub own_writers: HashMap<Id, Vec<[u8; 32]>>,
-    /// Own folders shared with anyone (grants signed with the own key).
-    pub own_shared: HashSet<Id>,
 }
 
 #[derive(Default)]
@@ -56,15 +54,7 @@ impl Drive {
         let revoked = self.inner.contacts.snapshot().revoked;
         list.outgoing.retain(|s| !revoked.contains(&s.id));
         let own_writers = write_grants(list.outgoing.iter().map(|s| &s.grant), self.author());
-        let own_shared = (list.outgoing.iter())
-            .filter(|s| signed_by(&s.grant, self.author()))
-            .map(|s| s.grant.folder_id)
-            .collect();
-        let state = Arc::new(ShareState {
-            list,
-            own_writers,
-            own_shared,
-        });
+        let state = Arc::new(ShareState { list, own_writers });
         *self.inner.shares.lock() = Some((state.clone(), Instant::now()));
         Ok(state)
     }

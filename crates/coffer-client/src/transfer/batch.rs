@@ -241,29 +241,29 @@ fn prepare(
     })))
 }
 
-/// The node id, key and wrapped key of the job's file: a new file's fresh ones; for a new
-/// version of an existing file, its id, and its key unless the folder is inside a share.
+/// The node id, key and wrapped key of the job's file: a new file's fresh ones; a new version
+/// of an existing file keeps the file's id and key (PROTOCOL.md §12.5).
 ///
-/// Inside a share a new version draws a fresh key: a former member (PROTOCOL.md §12.5) who
-/// kept the old key must not read what is written after they left. Elsewhere the key is kept,
-/// so that a public link to the file (which seals that key) shows its newest version.
+/// Keeping the key is what keeps a public link to the file (which seals that key) showing the
+/// newest version; the content key is still fresh per version (a random salt). The price,
+/// stated in THREAT_MODEL.md: a former member of a share who kept a file's key could read
+/// later versions of that file if it ever obtained their ciphertext, which the server no
+/// longer serves to it.
 pub(crate) fn file_key(job: &UploadJob) -> (Id, SymmetricKey, B64) {
-    match &job.existing {
-        Some(e) if !job.parent.authors.in_share() => (e.id, e.key.clone(), e.wrapped_key.clone()),
-        existing => {
-            let id = existing.as_ref().map_or_else(fresh_id, |e| e.id);
-            let key = fresh_key();
-            let parent = &job.parent;
-            let wrapped = coffer_crypto::wrap_node_key(
-                &parent.key,
-                &id.0,
-                &parent.id.0,
-                &key,
-                coffer_crypto::random_bytes(),
-            );
-            (id, key, B64(wrapped))
-        }
+    if let Some(e) = &job.existing {
+        return (e.id, e.key.clone(), e.wrapped_key.clone());
     }
+    let id = fresh_id();
+    let key = fresh_key();
+    let parent = &job.parent;
+    let wrapped = coffer_crypto::wrap_node_key(
+        &parent.key,
+        &id.0,
+        &parent.id.0,
+        &key,
+        coffer_crypto::random_bytes(),
+    );
+    (id, key, B64(wrapped))
 }
 
 /// Whether the server's node is exactly the record `sent` (every signed field, and the
@@ -293,34 +293,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_version_inside_a_share_draws_a_fresh_key() {
+    fn a_new_version_keeps_id_and_key_and_a_new_file_draws_fresh_ones() {
         use crate::authors::Authors;
         use crate::transfer::upload::ExistingFile;
-        let parent = |authors: Authors| crate::verify::ParentRef {
+        let parent = crate::verify::ParentRef {
             id: Id([1; 16]),
             key: SymmetricKey::from_bytes([2; 32]),
             path: DrivePath::root(),
-            authors,
+            authors: Authors::single([6; 32]),
         };
-        let job = |authors: Authors| UploadJob {
+        let mut job = UploadJob {
             local: "f".into(),
-            parent: parent(authors),
+            parent: parent.clone(),
             name: "f".into(),
             existing: Some(ExistingFile {
                 id: Id([3; 16]),
                 revision: 1,
                 key: SymmetricKey::from_bytes([4; 32]),
-                wrapped_key: B64(vec![5; 60]),
+                wrapped_key: B64(vec![5; 93]),
                 extra: serde_json::Map::new(),
             }),
             open_sessions: None,
         };
-        let (id, key, _) = file_key(&job(Authors::single([6; 32])));
-        assert_eq!((id, key.as_bytes()), (Id([3; 16]), &[4; 32]));
-        let (id, key, wrapped) = file_key(&job(Authors::single([6; 32]).inside_share()));
-        assert_eq!(id, Id([3; 16]));
-        assert_ne!(key.as_bytes(), &[4; 32]);
-        let parent = parent(Authors::single([6; 32]));
+        let (id, key, wrapped) = file_key(&job);
+        assert_eq!(
+            (id, *key.as_bytes(), wrapped),
+            (Id([3; 16]), [4; 32], B64(vec![5; 93]))
+        );
+        job.existing = None;
+        let (id, key, wrapped) = file_key(&job);
+        let (again, other, _) = file_key(&job);
+        assert_ne!(id, again);
+        assert_ne!(key.as_bytes(), other.as_bytes());
         let opened = coffer_crypto::unwrap_node_key(&parent.key, &id.0, &parent.id.0, &wrapped);
         assert_eq!(opened.unwrap().as_bytes(), key.as_bytes());
     }

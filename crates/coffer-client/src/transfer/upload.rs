@@ -33,6 +33,7 @@ pub(crate) struct UploadJob {
 pub(crate) struct ExistingFile {
     pub id: Id,
     pub revision: u64,
+    /// The file's key and its current wrap: a new version keeps them (see `batch::file_key`).
     pub key: SymmetricKey,
     pub wrapped_key: B64,
     /// Attribute fields this client does not know, preserved (PROTOCOL.md §6).

@@ -615,12 +615,16 @@ async fn an_interrupted_unshare_is_finished_by_running_it_again() {
     let crashed =
         tokio::spawn(async move { drive.unshare("/proj", Some(&email), &CRASH).await }).await;
     assert!(crashed.is_err());
-    alice.reopen();
+    // Finish it on another device: a drive with no local memory of the former writer (pins in
+    // memory only).
+    let session = alice.store.load().unwrap().unwrap();
+    alice.drive = Drive::open(session).unwrap();
     let view = alice.drive.shares().await.unwrap();
     assert_eq!(view.pending, ["/proj"]);
     assert!(view.outgoing.is_empty());
     // Run again: the share is gone, the rotation is pending; the former writer's key is still
-    // trusted (remembered locally) for the nodes not yet re-signed.
+    // trusted, from the grant the server kept (signed by Alice), for the nodes not yet
+    // re-signed.
     let report = alice
         .drive
         .unshare("/proj", Some(&bob.email), &NoProgress)

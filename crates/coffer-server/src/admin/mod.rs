@@ -1,5 +1,6 @@
 //! The operator's commands (`coffer-server admin …`): takedowns and their reinstatement, the
-//! repeat-infringer policy, abuse reports and their verification, the transparency report.
+//! repeat-infringer policy, abuse reports and their verification, the transparency report,
+//! quotas and limits per account.
 //!
 //! They open the same data directory as `serve` (resolved the same way, by `main.rs`) and work
 //! on the store directly: SQLite in WAL mode lets them write while a server runs, every write
@@ -9,6 +10,7 @@
 //! as stable JSON; `main.rs` prints it.
 
 pub mod abuse;
+pub mod quota;
 pub mod report;
 pub mod takedown;
 pub mod verify;
@@ -68,7 +70,7 @@ impl Admin {
     /// Over stores already open (a running server's, in tests).
     pub fn new(meta: MetaStore, blobs: BlobStore, settings: &Settings) -> Admin {
         Admin {
-            meta,
+            meta: meta.with_default_limits(settings.default_limits),
             blobs,
             repeat_infringer_threshold: settings.repeat_infringer_threshold,
         }

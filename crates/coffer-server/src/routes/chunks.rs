@@ -5,12 +5,16 @@
 //! hashed on the way, straight into the buffer the blob store writes from (aligned for direct
 //! I/O); a body longer than the session allows is refused as soon as it is. The blob is written
 //! (durably) before the chunk row that references it. A download reads the blob in one go (one
-//! chunk in memory, read with direct I/O) and sends that buffer without copying it.
+//! chunk in memory, read with direct I/O) and sends that buffer without copying it. Both pass
+//! at the account's bandwidth limit (`bandwidth.rs`); downloads count toward the monthly
+//! transfer quota (`quota.rs`), uploads do not.
 
 use crate::access::{Need, node_access, upload_account};
 use crate::auth::Authenticated;
+use crate::bandwidth::Throttle;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
+use crate::quota;
 use crate::state::{AppState, now_ms};
 use axum::body::Body;
 use axum::extract::State;
@@ -65,8 +69,13 @@ pub async fn put_chunk(
     if let Some(length) = content_length(&headers) {
         check_length(length, expected, max)?;
     }
+    // The uploader's bandwidth limit (a recipient writing into a share uses its own).
+    let throttle = state
+        .bandwidth
+        .throttle(&state.meta, auth.account_id)
+        .await?;
     let buffer = state.blobs.buffer(usize::try_from(expected).unwrap_or(0));
-    let (bytes, hash) = read_chunk(body, buffer, expected, max).await?;
+    let (bytes, hash) = read_chunk(body, buffer, expected, max, throttle).await?;
     if hash != declared {
         return Err(ApiError::new(
             ErrorCode::ChunkHashMismatch,
@@ -100,7 +109,8 @@ pub async fn put_chunk(
 
 /// One chunk of a file's current version, as stored (ciphertext), with its hash in
 /// `x-coffer-chunk-hash`. Any other version is `404 not_found`. Needs a read grant in a folder
-/// shared with the caller.
+/// shared with the caller. Counts toward the caller's monthly transfer:
+/// `403 transfer_quota_exceeded` when the chunk would pass it.
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/versions/{version_id}/chunks/{index}", tag = "nodes",
     security(("bearer" = [])),
     params(
@@ -116,14 +126,26 @@ pub async fn get_chunk(
     ApiPath((node, version, index)): ApiPath<(Id, Id, u64)>,
 ) -> Result<Response, ApiError> {
     let access = node_access(&state, auth.account_id, node, Need::Read).await?;
-    serve_chunk(&state, access.account, node, version, index).await
+    // Transfer is the downloader's: a recipient's downloads from a share count as its own.
+    serve_chunk(
+        &state,
+        access.account,
+        auth.account_id,
+        node,
+        version,
+        index,
+    )
+    .await
 }
 
 /// Answers with chunk `index` of `node`'s current version `version` in `account`: the owner's
-/// chunk route and the public-link one (which checked its ticket and subtree first).
+/// chunk route and the public-link one (which checked its ticket and subtree first). The bytes
+/// count against `charged`'s monthly transfer (`403 transfer_quota_exceeded` when they would
+/// pass it) and pass at its bandwidth limit.
 pub(crate) async fn serve_chunk(
     state: &AppState,
     account: Id,
+    charged: Id,
     node: Id,
     version: Id,
     index: u64,
@@ -148,6 +170,8 @@ pub(crate) async fn serve_chunk(
         // The body must match the Content-Length below; a damaged blob is our failure.
         return Err(ApiError::internal(&"a stored chunk has the wrong size"));
     }
+    quota::charge_download(state, charged, chunk.size).await?;
+    let throttle = state.bandwidth.throttle(&state.meta, charged).await?;
     let hash =
         HeaderValue::from_str(&hex::encode(chunk.hash)).map_err(|e| ApiError::internal(&e))?;
     let headers = [
@@ -158,7 +182,11 @@ pub(crate) async fn serve_chunk(
         (header::CONTENT_LENGTH, HeaderValue::from(chunk.size)),
         (header::HeaderName::from_static(CHUNK_HASH_HEADER), hash),
     ];
-    Ok((headers, bytes).into_response())
+    let body = match throttle {
+        Some(throttle) => throttle.body(bytes),
+        None => Body::from(bytes),
+    };
+    Ok((headers, body).into_response())
 }
 
 fn declared_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
@@ -212,12 +240,14 @@ fn check_length(length: u64, expected: u64, max: u64) -> Result<(), ApiError> {
 
 /// Reads the body straight into `buffer` (the blob store's, aligned for direct I/O, with room
 /// for `expected` bytes: ≤ 16 MiB + 16 by the session's geometry), hashing as it arrives;
-/// stops as soon as it exceeds `max`, or `expected`.
+/// stops as soon as it exceeds `max`, or `expected`. With a `throttle`, each piece is paid for
+/// before the next is read (TCP flow control slows the sender).
 async fn read_chunk(
     body: Body,
     mut buffer: BlobBuf,
     expected: u64,
     max: u64,
+    throttle: Option<Throttle>,
 ) -> Result<(BlobBuf, [u8; 32]), ApiError> {
     let mut stream = body.into_data_stream();
     let mut hasher = blake3::Hasher::new();
@@ -231,6 +261,9 @@ async fn read_chunk(
             return Err(refused.unwrap_or_else(|| ApiError::internal(&"chunk buffer too small")));
         }
         hasher.update(&data);
+        if let Some(throttle) = &throttle {
+            throttle.pass(data.len()).await;
+        }
     }
     check_length(buffer.len() as u64, expected, max)?;
     Ok((buffer, *hasher.finalize().as_bytes()))

@@ -11,6 +11,8 @@ pub mod meta;
 pub mod nodes;
 pub mod public_links;
 pub mod rekey;
+pub mod second_factor;
+pub mod sessions;
 pub mod shares;
 pub mod uploads;
 
@@ -41,6 +43,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account", get(accounts::account))
         .route("/api/v1/usage", get(accounts::usage))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/sessions", get(sessions::list_sessions))
+        .route("/api/v1/sessions/{id}", delete(sessions::revoke_session))
+        .route(
+            "/api/v1/sessions/revoke-others",
+            post(sessions::revoke_other_sessions),
+        )
+        .route(
+            "/api/v1/2fa",
+            get(second_factor::status).delete(second_factor::disable),
+        )
+        .route("/api/v1/2fa/setup", post(second_factor::setup))
+        .route("/api/v1/2fa/enable", post(second_factor::enable))
         .route(
             "/api/v1/shares",
             post(shares::create_share).get(shares::list_shares),

@@ -133,7 +133,8 @@ pub async fn create_download(
 /// link in `Authorization: CofferTicket …`; served exactly as the owner's chunk route serves
 /// it. `401 unauthorized` without a live ticket of this link; `410 link_revoked` /
 /// `link_taken_down` once the link is (tickets stop at once; expiry does not stop them); `451
-/// content_taken_down` for content under a node takedown.
+/// content_taken_down` for content under a node takedown; `403 transfer_quota_exceeded` when
+/// the chunk would pass the link owner's monthly transfer quota.
 #[utoipa::path(get, path = "/api/v1/public/links/{id}/nodes/{node}/versions/{version_id}/chunks/{index}",
     tag = "public links",
     security(("ticket" = [])),
@@ -167,5 +168,14 @@ pub async fn link_chunk(
             "this content was taken down by the operator",
         ));
     }
-    chunks::serve_chunk(&state, link.account_id, file.id, version, index).await
+    // A link's downloads count against its owner's transfer quota.
+    chunks::serve_chunk(
+        &state,
+        link.account_id,
+        link.account_id,
+        file.id,
+        version,
+        index,
+    )
+    .await
 }

@@ -68,10 +68,12 @@ pub async fn list_shares(
     let outgoing_shares = state.meta.outgoing_shares(auth.account_id).await?;
     let incoming_shares = state.meta.incoming_shares(auth.account_id).await?;
     let pending_rekeys = state.meta.pending_rekeys(auth.account_id).await?;
+    let former_writers = state.meta.former_writers(auth.account_id).await?;
     Ok(Json(ShareList {
         outgoing: outgoing_shares.into_iter().map(outgoing::share).collect(),
         incoming: incoming_shares.into_iter().map(outgoing::share).collect(),
         pending_rekeys,
+        former_writers: former_writers.into_iter().map(outgoing::grant).collect(),
     }))
 }
 

@@ -22,8 +22,10 @@ use coffer_api::{
 use coffer_store::BatchError;
 
 /// Opens an upload session for a new file, or for new content of an existing file
-/// (`base_revision` set). The session expires after the configured upload TTL.
-/// `403 read_only_share` in a folder shared read-only.
+/// (`base_revision` set). The session expires after the configured upload TTL. It reserves
+/// its declared size in the drive owner's storage quota until it is committed, abandoned or
+/// expires. `403 read_only_share` in a folder shared read-only; `507 quota_exceeded` when the
+/// size does not fit (`detail` says how much is left).
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads",
     security(("bearer" = [])),
     request_body = CreateUpload,
@@ -114,7 +116,8 @@ pub async fn delete_upload(
 /// Commits a session: the file (or its new content) appears atomically. The server recomputes
 /// the chunk list hash from the hashes it stored and compares it with the commit's.
 /// `409 upload_incomplete`, `upload_committed`, `name_exists`, `revision_conflict`;
-/// `400 chunk_list_mismatch`; `410 upload_expired`.
+/// `400 chunk_list_mismatch`; `410 upload_expired`; `507 quota_exceeded` when the quota was
+/// lowered below what the session reserved.
 #[utoipa::path(post, path = "/api/v1/uploads/{id}/commit", tag = "uploads",
     security(("bearer" = [])),
     params(("id" = Id, Path, description = "Upload id")),
@@ -147,8 +150,8 @@ pub async fn commit_upload(
 /// returns the same nodes. At most 1000 files, each at most 64 KiB of plaintext.
 /// `400 chunk_list_mismatch`, `bad_request`; `409 name_exists`, `id_exists`,
 /// `revision_conflict`; `404 not_found` (parent or replaced file); `413 payload_too_large`;
-/// `403 read_only_share`. Files may go into folders shared with the caller (write grant), all
-/// of one batch into one account's drive.
+/// `403 read_only_share`; `507 quota_exceeded` for the batch as a whole. Files may go into
+/// folders shared with the caller (write grant), all of one batch into one account's drive.
 #[utoipa::path(post, path = "/api/v1/uploads/batch", tag = "uploads",
     security(("bearer" = [])),
     request_body = SmallFileBatch,

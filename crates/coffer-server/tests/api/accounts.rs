@@ -73,6 +73,7 @@ async fn login_attempts_are_single_use() {
     let finish = LoginFinishRequest {
         login_id: start.login_id,
         credential_finalization: B64(finalization),
+        totp: None,
     };
     let path = "/api/v1/login/finish";
     let _: SessionResponse = server.json(Method::POST, path, None, Some(&finish)).await;

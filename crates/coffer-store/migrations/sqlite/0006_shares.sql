@@ -30,6 +30,24 @@ CREATE TABLE rekey_pending (
     PRIMARY KEY (owner_id, folder_id)
 );
 
+-- Write grants revoked from a folder whose rotation is pending, as the owner signed them: the
+-- rotation must still accept what those writers signed in order to re-sign it, also when it is
+-- resumed on another device (§12.5). Cleared with the mark.
+CREATE TABLE rekey_former (
+    share_id                   BLOB PRIMARY KEY,
+    owner_id                   BLOB NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    folder_id                  BLOB NOT NULL,
+    permission                 SMALLINT NOT NULL,
+    generation                 BIGINT NOT NULL,
+    owner_signing_public       BLOB NOT NULL,
+    recipient_signing_public   BLOB NOT NULL,
+    recipient_agreement_public BLOB NOT NULL,
+    enc                        BLOB NOT NULL,
+    ciphertext                 BLOB NOT NULL,
+    signature                  BLOB NOT NULL
+);
+CREATE INDEX rekey_former_folder ON rekey_former (owner_id, folder_id);
+
 -- Who opened an upload session: the account itself, or a recipient writing into a shared
 -- folder (the session still belongs to the owner's account). NULL: the account itself.
 ALTER TABLE uploads ADD COLUMN created_by BLOB NULL;

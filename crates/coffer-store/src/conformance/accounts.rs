@@ -58,15 +58,19 @@ async fn accounts_are_unique_by_email_and_id(meta: &MetaStore) {
 async fn sessions_expire_and_revoke(meta: &MetaStore) {
     let (account, _) = new_account(meta, "sessions@example.org").await;
     let (live, expiring) = ([1u8; 32], [2u8; 32]);
-    meta.insert_session(&live, account, NOW, NOW + 1000)
+    meta.insert_session(&super::sessions::new_session(live, account, NOW + 1000))
         .await
         .unwrap();
-    meta.insert_session(&expiring, account, NOW, NOW + 10)
+    meta.insert_session(&super::sessions::new_session(expiring, account, NOW + 10))
         .await
         .unwrap();
     assert_eq!(
         meta.session_by_token_hash(&live, NOW).await.unwrap(),
-        Some((account, NOW + 1000))
+        Some(LiveSession {
+            account_id: account,
+            expires_at: NOW + 1000,
+            last_used_at: NOW,
+        })
     );
     assert_eq!(
         meta.session_by_token_hash(&expiring, NOW + 10)
@@ -96,6 +100,7 @@ async fn login_attempts_are_single_use_and_expire(meta: &MetaStore) {
     let attempt = |account_id| LoginAttempt {
         account_id,
         state: zeroize::Zeroizing::new(vec![5; 64]),
+        limit_key: Some("login:k".to_string()),
     };
     meta.put_login_attempt(known, &attempt(Some(account)), NOW + 60_000)
         .await
@@ -109,8 +114,8 @@ async fn login_attempts_are_single_use_and_expire(meta: &MetaStore) {
 
     let taken = meta.take_login_attempt(known, NOW).await.unwrap().unwrap();
     assert_eq!(
-        (taken.account_id, taken.state.to_vec()),
-        (Some(account), vec![5; 64])
+        (taken.account_id, taken.state.to_vec(), taken.limit_key),
+        (Some(account), vec![5; 64], Some("login:k".to_string()))
     );
     assert!(meta.take_login_attempt(known, NOW).await.unwrap().is_none());
     let taken = meta

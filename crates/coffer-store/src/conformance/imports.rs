@@ -12,7 +12,7 @@ pub(super) async fn run(meta: &MetaStore) {
 }
 
 /// The import of `source` (a committed file of the link's account) into `parent`.
-fn import_of(link: Id, source: &NodeRecord, parent: Id, tag: &[u8]) -> ImportedFile {
+pub(super) fn import_of(link: Id, source: &NodeRecord, parent: Id, tag: &[u8]) -> ImportedFile {
     let c = source.content.clone().expect("a file");
     ImportedFile {
         link_id: link,
@@ -34,7 +34,12 @@ fn import_of(link: Id, source: &NodeRecord, parent: Id, tag: &[u8]) -> ImportedF
     }
 }
 
-async fn link_to(meta: &MetaStore, owner: Id, node: Id, max_downloads: Option<u64>) -> Id {
+pub(super) async fn link_to(
+    meta: &MetaStore,
+    owner: Id,
+    node: Id,
+    max_downloads: Option<u64>,
+) -> Id {
     let link = NewLinkRecord {
         id: Id::random(),
         node_id: node,

@@ -7,6 +7,7 @@ mod commits;
 mod imports;
 mod links;
 mod nodes;
+mod sessions;
 mod shares;
 pub(crate) mod small_files;
 mod takedowns;
@@ -26,6 +27,7 @@ pub(crate) async fn run_suite(meta: &MetaStore) {
     imports::run(meta).await;
     takedowns::run(meta).await;
     shares::run(meta).await;
+    sessions::run(meta).await;
 }
 
 #[tokio::test]
@@ -160,6 +162,8 @@ fn variant(e: &StoreError) -> &'static str {
         StoreError::UploadExpired => "UploadExpired",
         StoreError::ChunkListMismatch => "ChunkListMismatch",
         StoreError::AlreadyShared => "AlreadyShared",
+        StoreError::QuotaExceeded { .. } => "QuotaExceeded",
+        StoreError::TransferQuotaExceeded { .. } => "TransferQuotaExceeded",
         _ => "other",
     }
 }

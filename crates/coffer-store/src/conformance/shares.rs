@@ -119,9 +119,16 @@ async fn create_list_update_delete(meta: &MetaStore) {
     meta.revoke_share(alice, g.share_id, NOW).await.unwrap();
     assert_err(meta.share(g.share_id).await, "NotFound");
     assert_eq!(meta.pending_rekeys(alice).await.unwrap(), vec![docs]);
+    // The revoked write grant is kept, as signed, until the rotation is done.
+    assert_eq!(
+        meta.former_writers(alice).await.unwrap(),
+        vec![newer.clone()]
+    );
+    assert!(meta.former_writers(bob).await.unwrap().is_empty());
     meta.clear_rekey(alice, docs).await.unwrap();
     meta.clear_rekey(alice, docs).await.unwrap();
     assert!(meta.pending_rekeys(alice).await.unwrap().is_empty());
+    assert!(meta.former_writers(alice).await.unwrap().is_empty());
 
     let again = grant(docs, SharePermission::Read, 1);
     meta.create_share(alice, bob, &again, NOW).await.unwrap();
@@ -337,6 +344,9 @@ async fn rekey_is_all_or_nothing(meta: &MetaStore) {
     );
     unchanged().await;
 
+    // An open upload into the folder was made under the old key: the rotation abandons it.
+    let pending = new_upload(folder, Id::random(), b"pending", 10);
+    meta.create_upload(alice, &pending, NOW).await.unwrap();
     let (done, kids) = meta
         .rekey_folder(
             alice,
@@ -348,6 +358,7 @@ async fn rekey_is_all_or_nothing(meta: &MetaStore) {
         )
         .await
         .unwrap();
+    assert_err(meta.upload_origin(pending.id).await, "NotFound");
     assert_eq!(
         (
             done.revision,

@@ -3,6 +3,7 @@
 use super::MetaStore;
 use super::imports::queue_if_unreferenced;
 use super::nodes::{name_taken, require_folder};
+use super::quotas::StorageChange;
 use super::rows::{node_columns, node_from_row, to_hash, to_i64, upload_columns};
 use super::uploads::file_version_at_revision;
 use crate::error::{Result, StoreError, is_unique_violation};
@@ -21,7 +22,8 @@ impl MetaStore {
     /// crate needs no crypto.
     ///
     /// Errors: `NotFound`, `UploadCommitted`, `UploadExpired`, `UploadIncomplete`,
-    /// `ChunkListMismatch`, `NotAFolder`, `NameExists`, `IdExists`, `RevisionConflict`.
+    /// `ChunkListMismatch`, `NotAFolder`, `NameExists`, `IdExists`, `RevisionConflict`,
+    /// `QuotaExceeded` (only when the storage quota was lowered below what the session reserved).
     pub async fn commit_upload(
         &self,
         account: Id,
@@ -77,6 +79,14 @@ impl MetaStore {
         if name_taken(&mut tx, upload.parent_id, &upload.name_tag, except).await? {
             return Err(StoreError::NameExists);
         }
+        // Checked again here: the quota may have been lowered since the session reserved.
+        let change = StorageChange {
+            adds: upload.ciphertext_size,
+            converting: Some(id),
+            replaced: except,
+            ..StorageChange::default()
+        };
+        self.check_storage(&mut tx, account, change, now).await?;
 
         let version = FileVersion {
             node_id: upload.node_id,

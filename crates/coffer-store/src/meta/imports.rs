@@ -10,6 +10,7 @@
 use super::MetaStore;
 use super::links::count_one_download;
 use super::nodes::{name_taken, require_folder};
+use super::quotas::StorageChange;
 use super::rows::{node_columns, node_from_row, to_i64};
 use super::uploads::version_in_use;
 use crate::error::{Result, StoreError, is_unique_violation};
@@ -24,7 +25,7 @@ impl MetaStore {
     /// Errors: `LinkInactive` (nothing counted, nothing created), `NotFound` (source gone, or
     /// the parent is not the importer's), `RevisionConflict` (the source's current version is
     /// not `source_version`), `ChunkListMismatch` (a content field differs from the source's),
-    /// `NotAFolder`, `NameExists`, `IdExists`.
+    /// `NotAFolder`, `NameExists`, `IdExists`, `QuotaExceeded` (the importer's storage quota).
     pub async fn import_file(
         &self,
         account: Id,
@@ -49,6 +50,12 @@ impl MetaStore {
         if version_in_use(&mut tx, file.version_id).await? {
             return Err(StoreError::IdExists);
         }
+        // The import is charged to the importer's storage, like an upload.
+        let change = StorageChange {
+            adds: file.ciphertext_size,
+            ..StorageChange::default()
+        };
+        self.check_storage(&mut tx, account, change, now).await?;
         let row = sqlx::query(concat!(
             "INSERT INTO nodes (id, account_id, parent_id, name_tag, wrapped_key, \
                encrypted_attributes, author_key, signature, version_id, header, chunk_size, \

@@ -3,12 +3,14 @@
 //! [`MetaStore`] is the public handle. Today its engine is SQLite through `sqlx`; the SQL is kept
 //! portable (`$n` placeholders, `WITH RECURSIVE`, `ON CONFLICT`, `RETURNING`, BLOB ids, BIGINT
 //! times) so that a PostgreSQL engine can take the same statements and the same conformance
-//! suite. The methods live in one file per concern: [`accounts`], [`sessions`], [`nodes`],
+//! suite. The methods live in one file per concern: [`accounts`], [`sessions`] (with
+//! [`second_factor`] and [`login_failures`]: logins), [`nodes`],
 //! [`tree`], [`uploads`], [`chunks`], [`commit`], [`small_files`], [`links`],
 //! [`link_failures`] and [`link_takedowns`] (public links, their rate limits, takedowns),
 //! [`takedowns`] and [`abuse_reports`] (the operator's notices and the reports received),
 //! [`imports`] (files imported from a link, and the reference counting of their chunks),
-//! [`shares`] and [`rekey`] (shared folders, the access walk, key rotations), [`cleanup`], and
+//! [`shares`] and [`rekey`] (shared folders, the access walk, key rotations), [`quotas`]
+//! (storage and transfer quotas, bandwidth limits), [`cleanup`], and
 //! [`check`] (the consistency checker's read-only queries).
 //!
 //! SQLite has one writer at a time. Rather than let concurrent transactions race for the write
@@ -30,9 +32,12 @@ mod imports;
 mod link_failures;
 mod link_takedowns;
 mod links;
+mod login_failures;
 mod nodes;
+mod quotas;
 mod rekey;
 mod rows;
+mod second_factor;
 mod sessions;
 mod shares;
 mod small_files;
@@ -41,6 +46,7 @@ mod tree;
 mod uploads;
 
 pub use links::MAX_LINK_DEPTH;
+pub use quotas::{AccountLimits, Limit, LimitChange, LimitSettings};
 pub use small_files::BatchError;
 
 use crate::error::Result;
@@ -84,6 +90,8 @@ pub struct MetaStore {
     reader: SqlitePool,
     /// Group commit: makes the writer's commits durable (`None` when opened read-only).
     durable: Option<Arc<WalSync>>,
+    /// Limits of accounts without their own ([`MetaStore::with_default_limits`]).
+    default_limits: AccountLimits,
 }
 
 impl MetaStore {
@@ -126,6 +134,7 @@ impl MetaStore {
             writer,
             reader,
             durable: Some(WalSync::start(path)),
+            default_limits: AccountLimits::default(),
         })
     }
 
@@ -147,6 +156,7 @@ impl MetaStore {
             writer: pool(1).await?,
             reader: pool(2).await?,
             durable: None,
+            default_limits: AccountLimits::default(),
         })
     }
 

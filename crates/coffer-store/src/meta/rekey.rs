@@ -134,6 +134,23 @@ impl MetaStore {
             .map_err(unique)?;
         }
 
+        // Open upload sessions into this folder carry node keys wrapped under the old key: their
+        // commit would make nodes nobody can open. They are abandoned as `abandon_upload` does
+        // (their chunks queued for deletion); their clients start over.
+        sqlx::query(
+            "INSERT INTO deleted_versions (version_id, deleted_at) \
+             SELECT version_id, $2 FROM uploads WHERE parent_id = $1 AND state = 'open' \
+             ON CONFLICT (version_id) DO NOTHING",
+        )
+        .bind(&id.0[..])
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM uploads WHERE parent_id = $1 AND state = 'open'")
+            .bind(&id.0[..])
+            .execute(&mut *tx)
+            .await?;
+
         let row = sqlx::query(concat!(
             "SELECT ",
             node_columns!(),

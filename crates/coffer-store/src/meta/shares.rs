@@ -37,20 +37,26 @@ fn permission_from_code(code: i16) -> Result<SharePermission> {
     }
 }
 
+/// The grant's columns of a row (of `shares`, whose id column is `id`, or of `rekey_former`,
+/// whose is `share_id`).
+fn grant_from_row(row: &SqliteRow, id_column: &str) -> Result<ShareGrant> {
+    Ok(ShareGrant {
+        share_id: id_at(row, id_column)?,
+        folder_id: id_at(row, "folder_id")?,
+        owner_signing_public: row.try_get("owner_signing_public")?,
+        recipient_signing_public: row.try_get("recipient_signing_public")?,
+        recipient_agreement_public: row.try_get("recipient_agreement_public")?,
+        permission: permission_from_code(row.try_get("permission")?)?,
+        generation: u64_at(row, "generation")?,
+        enc: row.try_get("enc")?,
+        ciphertext: row.try_get("ciphertext")?,
+        signature: row.try_get("signature")?,
+    })
+}
+
 fn share_from_row(row: &SqliteRow) -> Result<ShareRecord> {
     Ok(ShareRecord {
-        grant: ShareGrant {
-            share_id: id_at(row, "id")?,
-            folder_id: id_at(row, "folder_id")?,
-            owner_signing_public: row.try_get("owner_signing_public")?,
-            recipient_signing_public: row.try_get("recipient_signing_public")?,
-            recipient_agreement_public: row.try_get("recipient_agreement_public")?,
-            permission: permission_from_code(row.try_get("permission")?)?,
-            generation: u64_at(row, "generation")?,
-            enc: row.try_get("enc")?,
-            ciphertext: row.try_get("ciphertext")?,
-            signature: row.try_get("signature")?,
-        },
+        grant: grant_from_row(row, "id")?,
         owner_id: id_at(row, "owner_id")?,
         owner_email: row.try_get("owner_email")?,
         recipient_id: id_at(row, "recipient_id")?,
@@ -199,6 +205,19 @@ impl MetaStore {
     /// transaction. Errors: `NotFound` (no such share of the owner).
     pub async fn revoke_share(&self, owner: Id, id: Id, now: i64) -> Result<()> {
         let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO rekey_former (share_id, owner_id, folder_id, permission, generation, \
+               owner_signing_public, recipient_signing_public, recipient_agreement_public, \
+               enc, ciphertext, signature) \
+             SELECT id, owner_id, folder_id, permission, generation, owner_signing_public, \
+               recipient_signing_public, recipient_agreement_public, enc, ciphertext, signature \
+             FROM shares WHERE id = $1 AND owner_id = $2 AND permission = 2 \
+             ON CONFLICT (share_id) DO NOTHING",
+        )
+        .bind(&id.0[..])
+        .bind(&owner.0[..])
+        .execute(&mut *tx)
+        .await?;
         let folder: Vec<u8> = sqlx::query_scalar(
             "DELETE FROM shares WHERE id = $1 AND owner_id = $2 RETURNING folder_id",
         )
@@ -244,14 +263,36 @@ impl MetaStore {
         rows.iter().map(|r| super::rows::to_id(r)).collect()
     }
 
-    /// Clears a rotation mark; clearing an absent one is not an error.
+    /// Clears a rotation mark and the write grants kept for it; clearing an absent one is not
+    /// an error.
     pub async fn clear_rekey(&self, owner: Id, folder: Id) -> Result<()> {
-        sqlx::query("DELETE FROM rekey_pending WHERE owner_id = $1 AND folder_id = $2")
-            .bind(&owner.0[..])
-            .bind(&folder.0[..])
-            .execute(&self.writer)
-            .await?;
-        self.durable().await
+        let mut tx = self.writer.begin().await?;
+        for delete in [
+            "DELETE FROM rekey_pending WHERE owner_id = $1 AND folder_id = $2",
+            "DELETE FROM rekey_former WHERE owner_id = $1 AND folder_id = $2",
+        ] {
+            sqlx::query(delete)
+                .bind(&owner.0[..])
+                .bind(&folder.0[..])
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.commit(tx).await
+    }
+
+    /// The write grants revoked from the owner's folders whose rotation is pending, as signed.
+    pub async fn former_writers(&self, owner: Id) -> Result<Vec<ShareGrant>> {
+        let rows = sqlx::query(
+            "SELECT share_id, folder_id, permission, generation, owner_signing_public, \
+               recipient_signing_public, recipient_agreement_public, enc, ciphertext, signature \
+             FROM rekey_former WHERE owner_id = $1 ORDER BY folder_id, share_id",
+        )
+        .bind(&owner.0[..])
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| grant_from_row(row, "share_id"))
+            .collect()
     }
 
     /// The write shares of `owner` on `folder` or on any folder below it: the accounts whose

@@ -10,6 +10,7 @@
 
 use super::MetaStore;
 use super::imports::queue_if_unreferenced;
+use super::quotas::StorageChange;
 use super::rows::{KIND_FILE, kind_from_code, node_columns, node_from_row, to_i64, to_id};
 use crate::error::{Result, StoreError};
 use crate::records::{ContentRecord, Id, NewSmallFile, NodeKind, NodeRecord};
@@ -60,6 +61,8 @@ impl MetaStore {
         let mut tx = self.writer.begin().await?;
         let facts = Facts::read(&mut tx, account, files).await?;
         let planned = plan(account, files, &facts, now)?;
+        self.check_storage(&mut tx, account, storage_change(files, &planned), now)
+            .await?;
         write(&mut tx, files, &planned, account, now).await?;
         self.commit(tx).await?;
         Ok(planned.into_iter().map(|p| p.node).collect())
@@ -164,7 +167,11 @@ pub(crate) enum Write {
     /// A new file node.
     Insert,
     /// New content for an existing file node; its old version is queued for deletion.
-    Replace { old_version: Option<Id> },
+    Replace {
+        old_version: Option<Id>,
+        /// The old content's ciphertext size (freed from the storage quota).
+        old_size: u64,
+    },
 }
 
 /// Checks every file against the facts and the files before it, in order, exactly as a commit
@@ -215,7 +222,12 @@ pub(crate) fn plan(
                     return Err(at(StoreError::RevisionConflict));
                 }
                 let old_version = node.content.as_ref().map(|c| c.version_id);
-                (Write::Replace { old_version }, base + 1, node.created_at)
+                let old_size = node.content.as_ref().map_or(0, |c| c.ciphertext_size);
+                let replace = Write::Replace {
+                    old_version,
+                    old_size,
+                };
+                (replace, base + 1, node.created_at)
             }
             (None, Some(_)) => return Err(at(StoreError::IdExists)),
             (None, None) if claimed_ids.contains(&file.node_id) => {
@@ -244,6 +256,22 @@ pub(crate) fn plan(
         });
     }
     Ok(planned)
+}
+
+/// What the planned writes do to the account's stored bytes: new content added, replaced
+/// content freed.
+fn storage_change(files: &[NewSmallFile], planned: &[Planned]) -> StorageChange {
+    let mut change = StorageChange::default();
+    for (file, p) in files.iter().zip(planned) {
+        if p.write == Write::Nothing {
+            continue;
+        }
+        change.adds = change.adds.saturating_add(file.ciphertext.len() as u64);
+        if let Write::Replace { old_size, .. } = p.write {
+            change.frees = change.frees.saturating_add(old_size);
+        }
+    }
+    change
 }
 
 /// The node record a file of a batch becomes.
@@ -316,7 +344,7 @@ async fn write(
         q.build().execute(&mut *tx).await?;
     }
     for (file, p) in &work {
-        let Write::Replace { old_version } = &p.write else {
+        let Write::Replace { old_version, .. } = &p.write else {
             continue;
         };
         // The chunks the node read until now: its own version's, or an import's source's.
@@ -451,7 +479,8 @@ mod tests {
         assert_eq!(
             planned[0].write,
             Write::Replace {
-                old_version: Some(done.version_id)
+                old_version: Some(done.version_id),
+                old_size: 20,
             }
         );
         assert_eq!(

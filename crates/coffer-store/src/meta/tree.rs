@@ -175,15 +175,24 @@ impl MetaStore {
             .bind(&account.0[..])
             .execute(&mut *tx)
             .await?;
-            sqlx::query(concat!(
-                subtree!(),
-                "DELETE FROM rekey_pending WHERE owner_id = $2 \
-                 AND folder_id IN (SELECT id FROM sub)"
-            ))
-            .bind(&id.0[..])
-            .bind(&account.0[..])
-            .execute(&mut *tx)
-            .await?;
+            for delete in [
+                concat!(
+                    subtree!(),
+                    "DELETE FROM rekey_pending WHERE owner_id = $2 \
+                     AND folder_id IN (SELECT id FROM sub)"
+                ),
+                concat!(
+                    subtree!(),
+                    "DELETE FROM rekey_former WHERE owner_id = $2 \
+                     AND folder_id IN (SELECT id FROM sub)"
+                ),
+            ] {
+                sqlx::query(delete)
+                    .bind(&id.0[..])
+                    .bind(&account.0[..])
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         sqlx::query(concat!(
             subtree!(),

@@ -7,6 +7,7 @@
 
 use super::MetaStore;
 use super::nodes::{name_taken, require_folder};
+use super::quotas::StorageChange;
 use super::rows::{KIND_FILE, id_at, to_i64, to_id, u64_at, upload_columns, upload_from_row};
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::records::{Id, NewUpload, UploadRecord, UploadState};
@@ -18,7 +19,8 @@ impl MetaStore {
     ///
     /// Errors: `NotFound` (parent, or the file to replace), `NotAFolder`, `IdExists` (new node id
     /// or version id in use, or the node to replace is a folder), `RevisionConflict`,
-    /// `NameExists` (checked again at commit).
+    /// `NameExists` (checked again at commit), `QuotaExceeded` (the declared size does not fit
+    /// the storage quota; the session reserves it until it is committed, abandoned or expires).
     pub async fn create_upload(&self, account: Id, upload: &NewUpload, now: i64) -> Result<()> {
         self.create_upload_by(account, account, upload, now).await
     }
@@ -55,6 +57,13 @@ impl MetaStore {
         if name_taken(&mut tx, upload.parent_id, &upload.name_tag, except).await? {
             return Err(StoreError::NameExists);
         }
+        // The session reserves its declared size (a replacement's old version stays until the
+        // commit, so it is not credited here).
+        let reserve = StorageChange {
+            adds: upload.ciphertext_size,
+            ..StorageChange::default()
+        };
+        self.check_storage(&mut tx, account, reserve, now).await?;
         sqlx::query(
             "INSERT INTO uploads (id, account_id, node_id, parent_id, version_id, name_tag, \
                wrapped_key, encrypted_attributes, header, chunk_size, ciphertext_size, \

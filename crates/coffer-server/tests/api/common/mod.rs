@@ -180,15 +180,29 @@ impl TestServer {
 
     /// Logs in; `Err` carries the error code of the failing step.
     pub async fn login(&self, email: &str, password: &[u8]) -> Result<SessionResponse, ErrorCode> {
+        self.login_with_code(email, password, None).await
+    }
+
+    /// Logs in with a second-factor code; `Err` carries the error code of the failing step.
+    pub async fn login_with_code(
+        &self,
+        email: &str,
+        password: &[u8],
+        totp: Option<&str>,
+    ) -> Result<SessionResponse, ErrorCode> {
         let mut rng = coffer_crypto::OsRng;
         let (state, request) = coffer_crypto::client_login_start(password, &mut rng).unwrap();
         let start = LoginStartRequest {
             email: email.into(),
             credential_request: B64(request),
         };
-        let start: LoginStartResponse = self
-            .json(Method::POST, "/api/v1/login/start", None, Some(&start))
+        let response = self
+            .call(Method::POST, "/api/v1/login/start", None, Some(&start))
             .await;
+        if !response.status().is_success() {
+            return Err(response.json::<Problem>().await.unwrap().code);
+        }
+        let start: LoginStartResponse = response.json().await.unwrap();
         // A wrong password (or unknown email) fails on the client first; send the server junk
         // anyway, as a hostile client would.
         let response = &start.credential_response;
@@ -200,6 +214,7 @@ impl TestServer {
         let finish = LoginFinishRequest {
             login_id: start.login_id,
             credential_finalization: B64(finalization),
+            totp: totp.map(str::to_string),
         };
         let response = self
             .call(Method::POST, "/api/v1/login/finish", None, Some(&finish))
